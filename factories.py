@@ -1,0 +1,76 @@
+"""Test data factories, shared by every app's tests."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from accounts.models import User
+from jobs.models import Job
+from sales.models import Order, State
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Job
+
+    seller = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"I will do great work number {n}")
+    description = "Careful, on-time work."
+    price = Decimal("50.00")
+    delivery_days = 3
+    revisions = 1
+    questions = "What do you need?"
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """An order placed straight into a state, with the fields that state implies.
+
+    Service tests start from here; the services themselves are what move
+    orders between states.
+    """
+
+    class Meta:
+        model = Order
+
+    job = factory.SubFactory(JobFactory)
+    buyer = factory.SubFactory(UserFactory)
+    seller = factory.LazyAttribute(lambda o: o.job.seller)
+    title = factory.LazyAttribute(lambda o: o.job.title)
+    price = factory.LazyAttribute(lambda o: o.job.price)
+    delivery_days = factory.LazyAttribute(lambda o: o.job.delivery_days)
+    revisions_included = factory.LazyAttribute(lambda o: o.job.revisions)
+    questions = factory.LazyAttribute(lambda o: o.job.question_list)
+    state = State.PENDING
+
+    @factory.lazy_attribute
+    def started_at(self):
+        if self.state == State.PENDING:
+            return None
+        return timezone.now() - timedelta(days=1)
+
+    @factory.lazy_attribute
+    def due_at(self):
+        if self.started_at is None:
+            return None
+        return self.started_at + timedelta(days=self.delivery_days)
+
+    @factory.lazy_attribute
+    def delivered_at(self):
+        return timezone.now() if self.state == State.DELIVERED else None

@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from .models import Job
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "seller",
+        "price",
+        "delivery_days",
+        "revisions",
+        "is_paused",
+        "created_at",
+    )
+    list_filter = ("is_paused",)
+    search_fields = ("title", "seller__username")
+    list_select_related = ("seller",)
+    raw_id_fields = ("seller",)

@@ -1,0 +1,64 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+
+class JobQuerySet(models.QuerySet):
+    def orderable(self):
+        return self.filter(is_paused=False)
+
+
+class Job(models.Model):
+    """A service a seller publishes and buyers order (a gig)."""
+
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs"
+    )
+    title = models.CharField(max_length=80)
+    description = models.TextField(max_length=5000)
+    price = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("5")), MaxValueValidator(Decimal("10000"))],
+        help_text="In US dollars, from $5 to $10,000.",
+    )
+    delivery_days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="Days from the moment the buyer submits the requirements, 1 to 90.",
+    )
+    revisions = models.PositiveSmallIntegerField(
+        "revisions included",
+        default=1,
+        validators=[MaxValueValidator(10)],
+        help_text="How many times the buyer may ask for changes to a delivery, 0 to 10.",
+    )
+    questions = models.TextField(
+        "questions for the buyer",
+        max_length=2000,
+        blank=True,
+        help_text="What you need to know to start, one question per line.",
+    )
+    is_paused = models.BooleanField(
+        "paused", default=False, help_text="A paused Job is hidden and cannot be ordered."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["seller", "-created_at"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("jobs:detail", args=[self.pk])
+
+    @property
+    def question_list(self):
+        return [line.strip() for line in self.questions.splitlines() if line.strip()]

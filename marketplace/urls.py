@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from jobs import views as job_views
+
+admin.site.site_header = "Marketplace support"
+admin.site.site_title = "Marketplace support"
+
+urlpatterns = [
+    path("", job_views.browse, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("jobs/", include("jobs.urls")),
+    path("", include("sales.urls")),
+    path("admin/", admin.site.urls),
+]

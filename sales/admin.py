@@ -1,0 +1,124 @@
+from django.contrib import admin, messages
+from django_fsm.admin import FSMAdminMixin
+
+from . import services
+from .models import Delivery, Order, OrderEvent
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    fields = ("created_at", "kind", "from_state", "to_state", "actor", "data")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("created_at", "pk")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DeliveryInline(admin.StackedInline):
+    model = Delivery
+    fields = ("created_at", "message")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
+    """Support's view of an order. The state is read-only; the Cancel button
+    asks for a reason and runs ``order_cancel`` like every other write."""
+
+    fsm_fields = ["state"]
+    list_display = ("number", "title", "buyer", "seller", "state", "price", "due_at", "created_at")
+    list_filter = ("state", "canceled_by")
+    search_fields = (
+        "=number",
+        "buyer__username",
+        "buyer__email",
+        "seller__username",
+        "seller__email",
+    )
+    list_select_related = ("buyer", "seller")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "number",
+        "job",
+        "buyer",
+        "seller",
+        "title",
+        "price",
+        "delivery_days",
+        "revisions_included",
+        "revisions_used",
+        "questions",
+        "requirements",
+        "created_at",
+        "started_at",
+        "due_at",
+        "delivered_at",
+        "completed_at",
+        "canceled_at",
+        "canceled_by",
+        "cancel_reason",
+    )
+    fieldsets = (
+        (None, {"fields": ("number", "state", "title", "job", "buyer", "seller")}),
+        ("Terms", {"fields": ("price", "delivery_days", "revisions_included", "revisions_used")}),
+        ("Requirements", {"fields": ("questions", "requirements")}),
+        (
+            "Dates",
+            {"fields": ("created_at", "started_at", "due_at", "delivered_at", "completed_at")},
+        ),
+        ("Cancellation", {"fields": ("canceled_at", "canceled_by", "cancel_reason")}),
+    )
+    inlines = [OrderEventInline, DeliveryInline]
+
+    def has_add_permission(self, request):
+        return False  # orders are placed by buyers
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cancel instead: the history stays
+
+    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None):
+        # Route the admin's buttons through the service, so support's cancel
+        # locks the row and writes its event like every other change.
+        if transition_name != "cancel":
+            self.message_user(request, "Only cancellation is available here.", messages.ERROR)
+            return False
+        try:
+            services.order_cancel(
+                order=obj, actor=request.user, reason=(kwargs or {}).get("reason")
+            )
+        except services.OrderActionError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return False
+        self.message_user(request, f"Order #{obj.number} was canceled.", messages.SUCCESS)
+        return True
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "order", "kind", "from_state", "to_state", "actor")
+    list_filter = ("kind",)
+    search_fields = ("=order__number",)
+    list_select_related = ("order", "actor")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

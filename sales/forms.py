@@ -1,0 +1,58 @@
+from django import forms
+
+
+class RequirementsForm(forms.Form):
+    """One required answer per question the Job asks."""
+
+    def __init__(self, *args, questions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        for i, question in enumerate(self.questions):
+            self.fields[f"answer_{i}"] = forms.CharField(
+                label=question,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                error_messages={"required": "Answer this question to start the order."},
+            )
+
+    def answers(self):
+        return [
+            {"question": q, "answer": self.cleaned_data[f"answer_{i}"].strip()}
+            for i, q in enumerate(self.questions)
+        ]
+
+
+class DeliverForm(forms.Form):
+    message = forms.CharField(
+        label="Delivery message",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Tell the buyer what you delivered and how to use it.",
+        error_messages={"required": "Write a message to go with the delivery."},
+    )
+
+
+class RevisionForm(forms.Form):
+    message = forms.CharField(
+        label="What should change?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Tell the seller what to change."},
+    )
+
+
+class SupportCancelForm(forms.Form):
+    """Asked of support staff before the admin's Cancel button acts."""
+
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Both the buyer and the seller see this reason.",
+        error_messages={"required": "Give a reason for the cancellation."},
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give a reason for the cancellation.")
+        return reason

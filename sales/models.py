@@ -1,0 +1,292 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
+
+# Order numbers: 10 characters from an alphabet without look-alikes (no 0/O,
+# 1/I/L), random so they reveal neither volume nor sequence. 31**10 ≈ 8e14.
+NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+NUMBER_LENGTH = 10
+
+
+def new_order_number():
+    return "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
+
+
+class State(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACTIVE = "active", "Active"
+    DELIVERED = "delivered", "Delivered"
+    COMPLETED = "completed", "Completed"
+    CANCELED = "canceled", "Canceled"
+
+
+class CancelBy(models.TextChoices):
+    SUPPORT = "support", "Customer Support"
+    MUTUAL = "mutual", "Mutual agreement"
+    BUYER_LATE = "buyer_late", "Buyer, order very late"
+
+
+def _is_buyer(order, user):
+    return user is not None and user.pk == order.buyer_id
+
+
+def _is_seller(order, user):
+    return user is not None and user.pk == order.seller_id
+
+
+def _is_support(order, user):
+    return user is not None and user.is_staff and user.has_perm("sales.change_order")
+
+
+def _revisions_remain(order):
+    return order.revisions_used < order.revisions_included
+
+
+class Order(FSMModelMixin, models.Model):
+    """One purchase of a Job. Its terms are copied from the Job when placed.
+
+    The state changes only through the transition methods below, and those
+    run only through the services in ``sales/services.py``.
+    """
+
+    number = models.CharField(max_length=16, unique=True, default=new_order_number, editable=False)
+    job = models.ForeignKey("jobs.Job", on_delete=models.PROTECT, related_name="orders")
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchases"
+    )
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales"
+    )
+    # Terms at the moment of ordering; later edits of the Job do not touch them.
+    title = models.CharField(max_length=80)
+    price = models.DecimalField(max_digits=8, decimal_places=2)
+    delivery_days = models.PositiveSmallIntegerField()
+    revisions_included = models.PositiveSmallIntegerField()
+    revisions_used = models.PositiveSmallIntegerField(default=0)
+    questions = models.JSONField(default=list, blank=True)
+    requirements = models.JSONField(
+        default=list, blank=True, help_text="The buyer's answers: [{question, answer}]."
+    )
+
+    state = FSMField(default=State.PENDING, choices=State.choices, protected=True)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    canceled_by = models.CharField(max_length=16, choices=CancelBy.choices, blank=True)
+    cancel_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The Sales page: one seller's orders in one state, by due date
+            # or by newest.
+            models.Index(fields=["seller", "state", "due_at"], name="order_seller_state_due"),
+            models.Index(fields=["seller", "state", "-created_at"], name="order_seller_state_new"),
+            models.Index(fields=["buyer", "state", "-created_at"], name="order_buyer_state_new"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revisions_used__lte=models.F("revisions_included")),
+                name="order_revisions_within_included",
+            ),
+            models.CheckConstraint(
+                condition=~Q(buyer=models.F("seller")), name="order_buyer_is_not_seller"
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.number}"
+
+    def get_absolute_url(self):
+        return reverse("sales:order_detail", args=[self.number])
+
+    # -- transitions: they only set fields; services lock, save and log ----
+
+    @transition(
+        field=state,
+        source=State.PENDING,
+        target=State.ACTIVE,
+        permission=_is_buyer,
+        custom={"admin": False, "verb": "submit the requirements for"},
+    )
+    def submit_requirements(self, *, answers, now):
+        self.requirements = answers
+        self.started_at = now
+        self.due_at = now + timedelta(days=self.delivery_days)
+
+    @transition(
+        field=state,
+        source=State.ACTIVE,
+        target=State.DELIVERED,
+        permission=_is_seller,
+        custom={"admin": False, "verb": "deliver"},
+    )
+    def deliver(self, *, now):
+        self.delivered_at = now
+
+    @transition(
+        field=state,
+        source=State.DELIVERED,
+        target=State.ACTIVE,
+        permission=_is_buyer,
+        conditions=[_revisions_remain],
+        custom={"admin": False, "verb": "request a revision of"},
+    )
+    def request_revision(self, *, now):
+        # The seller keeps what was left of the delivery window, and has at
+        # least REVISION_MIN_HOURS to rework the delivery.
+        floor = now + timedelta(hours=settings.REVISION_MIN_HOURS)
+        self.due_at = max(self.due_at or floor, floor)
+        self.revisions_used += 1
+        self.delivered_at = None
+
+    @transition(
+        field=state,
+        source=State.DELIVERED,
+        target=State.COMPLETED,
+        permission=_is_buyer,
+        custom={"admin": False, "verb": "accept"},
+    )
+    def accept(self, *, now):
+        self.completed_at = now
+
+    @transition(
+        field=state,
+        source=State.DELIVERED,
+        target=State.COMPLETED,
+        custom={"admin": False, "verb": "complete"},
+    )
+    def auto_complete(self, *, now):
+        self.completed_at = now
+
+    @transition(
+        field=state,
+        source=[State.PENDING, State.ACTIVE, State.DELIVERED],
+        target=State.CANCELED,
+        permission=_is_support,
+        custom={
+            "admin": True,
+            "label": "Cancel order",
+            "form": "sales.forms.SupportCancelForm",
+            "verb": "cancel",
+        },
+    )
+    def cancel(self, *, reason, by=CancelBy.SUPPORT, now=None):
+        self.canceled_at = now or timezone.now()
+        self.canceled_by = by
+        self.cancel_reason = reason
+
+    # -- derived facts the pages show ----------------------------------------
+
+    @property
+    def revisions_left(self):
+        return self.revisions_included - self.revisions_used
+
+    def clock(self, now=None):
+        """'late', 'due_soon' or None: not states, readings of the clock."""
+        if self.state != State.ACTIVE or self.due_at is None:
+            return None
+        now = now or timezone.now()
+        if now >= self.due_at:
+            return "late"
+        if self.due_at - now <= timedelta(hours=settings.DUE_SOON_HOURS):
+            return "due_soon"
+        return None
+
+    @property
+    def is_late(self):
+        return self.clock() == "late"
+
+    @property
+    def is_due_soon(self):
+        return self.clock() == "due_soon"
+
+    @property
+    def is_very_late(self):
+        return self.is_late and timezone.now() >= self.due_at + timedelta(
+            hours=settings.VERY_LATE_HOURS
+        )
+
+    @property
+    def review_ends_at(self):
+        if self.state != State.DELIVERED or self.delivered_at is None:
+            return None
+        return self.delivered_at + timedelta(days=settings.ORDER_REVIEW_DAYS)
+
+    def progress_percent(self, now=None):
+        """Share of the delivery window used so far, 0 to 100."""
+        if self.state != State.ACTIVE or not (self.started_at and self.due_at):
+            return None
+        now = now or timezone.now()
+        total = (self.due_at - self.started_at).total_seconds()
+        if total <= 0:
+            return 100
+        used = (now - self.started_at).total_seconds()
+        return max(0, min(100, round(100 * used / total)))
+
+
+class EventKind(models.TextChoices):
+    PLACED = "placed", "Order placed"
+    REQUIREMENTS_SUBMITTED = "requirements_submitted", "Requirements submitted"
+    DELIVERED = "delivered", "Delivered"
+    REVISION_REQUESTED = "revision_requested", "Revision requested"
+    ACCEPTED = "accepted", "Accepted by the buyer"
+    AUTO_COMPLETED = "auto_completed", "Completed automatically"
+    CANCELED = "canceled", "Canceled"
+    DUE_CHANGED = "due_changed", "Due date changed"
+
+
+class OrderEvent(models.Model):
+    """Append-only history of an order: every transition and due-date change."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the system acted.",
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["order", "created_at"])]
+
+    def __str__(self):
+        return f"{self.order} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("Order events are append-only.")
+        super().save(*args, **kwargs)
+
+
+class Delivery(models.Model):
+    """What the seller handed over with a delivery."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="deliveries")
+    message = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self):
+        return f"Delivery for {self.order}"

@@ -1,0 +1,147 @@
+"""Reads worth a name: the Sales and My orders lists, their counts, one order."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from .models import Order, State
+
+TABS = [State.ACTIVE, State.PENDING, State.DELIVERED, State.COMPLETED, State.CANCELED]
+
+TAB_DESCRIPTIONS = {
+    "seller": {
+        State.ACTIVE: "Orders you are currently working on (In Progress).",
+        State.PENDING: "New orders you've received: placed, but the buyer hasn't submitted "
+        "the information yet, so they haven't started.",
+        State.DELIVERED: "Orders you've delivered but that are not yet marked as completed "
+        "by the buyer.",
+        State.COMPLETED: "All the orders you've completed. Click an order to open it.",
+        State.CANCELED: "All the canceled orders, whether by mutual cancellation or "
+        "Customer Support cancellation.",
+    },
+    "buyer": {
+        State.ACTIVE: "Orders the seller is working on now.",
+        State.PENDING: "Orders waiting for your requirements: submit them to start the clock.",
+        State.DELIVERED: "Deliveries waiting for your review: accept them or ask for a revision.",
+        State.COMPLETED: "Orders you've accepted, or that completed after the review window.",
+        State.CANCELED: "Canceled orders, by mutual cancellation or Customer Support.",
+    },
+}
+
+FLAGS = {"late", "due_soon", "new"}
+SORTS = {"due", "newest"}
+
+
+def _flag_q(flag, now):
+    soon = now + timedelta(hours=settings.DUE_SOON_HOURS)
+    return {
+        "late": Q(state=State.ACTIVE, due_at__lte=now),
+        "due_soon": Q(state=State.ACTIVE, due_at__gt=now, due_at__lte=soon),
+        # New orders still waiting on the buyer's requirements.
+        "new": Q(state=State.PENDING),
+    }[flag]
+
+
+def orders_for_role(user, role):
+    """Every order the user is on, as seller or as buyer."""
+    if role == "seller":
+        return Order.objects.filter(seller=user)
+    return Order.objects.filter(buyer=user)
+
+
+def order_tab_counts(user, role, now=None):
+    """Per-tab counts and priority-strip counts, in one query."""
+    now = now or timezone.now()
+    aggregates = {tab.value: Count("pk", filter=Q(state=tab)) for tab in TABS}
+    aggregates.update({flag: Count("pk", filter=_flag_q(flag, now)) for flag in FLAGS})
+    return orders_for_role(user, role).aggregate(**aggregates)
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator that takes the total from the tab counts it already has,
+    so a page costs one query instead of two."""
+
+    def __init__(self, *args, known_count=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._known_count = known_count
+
+    @cached_property
+    def count(self):
+        if self._known_count is not None:
+            return self._known_count
+        return super().count
+
+
+@dataclass
+class OrderListQuery:
+    tab: str = State.ACTIVE
+    q: str = ""
+    sort: str = ""
+    flag: str = ""
+    page: str = "1"
+
+    @classmethod
+    def from_request(cls, params):
+        tab = params.get("tab", State.ACTIVE)
+        flag = params.get("flag", "")
+        if flag not in FLAGS:
+            flag = ""
+        if flag in ("late", "due_soon"):
+            tab = State.ACTIVE
+        elif flag == "new":
+            tab = State.PENDING
+        if tab not in State.values:
+            tab = State.ACTIVE
+        sort = params.get("sort", "")
+        if sort not in SORTS:
+            sort = "due" if tab == State.ACTIVE else "newest"
+        return cls(
+            tab=tab,
+            q=params.get("q", "").strip()[:100],
+            sort=sort,
+            flag=flag,
+            page=params.get("page", "1"),
+        )
+
+
+def orders_page(user, role, query: OrderListQuery, counts, now=None):
+    """One page of the tab's orders, filtered, searched and sorted."""
+    now = now or timezone.now()
+    qs = orders_for_role(user, role).filter(state=query.tab)
+    known = counts[query.tab]
+    if query.flag:
+        qs = qs.filter(_flag_q(query.flag, now))
+        known = counts[query.flag]
+    if query.q:
+        other = "buyer" if role == "seller" else "seller"
+        qs = qs.filter(
+            Q(number__iexact=query.q.lstrip("#"))
+            | Q(**{f"{other}__username__icontains": query.q})
+            | Q(title__icontains=query.q)
+        )
+        known = None
+    if query.sort == "due":
+        qs = qs.order_by("due_at", "-created_at", "-pk")
+    else:
+        qs = qs.order_by("-created_at", "-pk")
+    qs = qs.select_related("buyer", "seller")
+    paginator = KnownCountPaginator(qs, settings.SALES_PAGE_SIZE, known_count=known)
+    return paginator.get_page(query.page)
+
+
+def order_for_participant(user, number):
+    """The order with this number if the user is its buyer or seller, else 404."""
+    try:
+        return (
+            Order.objects.select_related("buyer", "seller", "job")
+            .filter(Q(buyer=user) | Q(seller=user))
+            .get(number=number)
+        )
+    except Order.DoesNotExist:
+        raise Http404("No such order.") from None

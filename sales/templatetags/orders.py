@@ -1,0 +1,50 @@
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+
+register = template.Library()
+
+BADGES = {
+    "pending": "text-bg-secondary",
+    "active": "text-bg-primary",
+    "delivered": "text-bg-info",
+    "completed": "text-bg-success",
+    "canceled": "text-bg-dark",
+}
+
+
+def _span(delta):
+    """'2d 4h', '3h 20m' or '12m' for a positive timedelta."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 60 * 24)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m"
+
+
+@register.simple_tag
+def state_badge(order):
+    return format_html(
+        '<span class="badge {}">{}</span>',
+        BADGES.get(order.state, "text-bg-light"),
+        order.get_state_display(),
+    )
+
+
+@register.simple_tag
+def countdown(order, now=None):
+    """The due date as a countdown: '2d 4h left' or 'Late by 3h 20m'."""
+    if order.due_at is None:
+        return ""
+    if order.state != "active":
+        return ""
+    now = now or timezone.now()
+    if now >= order.due_at:
+        return format_html(
+            '<span class="countdown-late">Late by {}</span>', _span(now - order.due_at)
+        )
+    css = "countdown-soon" if order.clock(now) == "due_soon" else ""
+    return format_html('<span class="{}">{} left</span>', css, _span(order.due_at - now))

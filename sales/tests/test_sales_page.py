@@ -1,0 +1,212 @@
+"""The Sales page and My orders: tabs, counts, the priority strip, search,
+sorting, paging, and the number of queries they cost."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from factories import JobFactory, OrderFactory, UserFactory
+from sales.models import State
+
+pytestmark = pytest.mark.django_db
+
+MIX = {State.PENDING: 2, State.ACTIVE: 3, State.DELIVERED: 1, State.COMPLETED: 4, State.CANCELED: 2}
+
+
+@pytest.fixture
+def seller_with_orders():
+    job = JobFactory()
+    orders = {state: [OrderFactory(job=job, state=state) for _ in range(n)] for state, n in MIX.items()}
+    # Another seller's orders must never show.
+    for state in MIX:
+        OrderFactory(state=state)
+    return job.seller, orders
+
+
+def _numbers(response):
+    return {o.number for o in response.context["page"].object_list}
+
+
+@pytest.mark.parametrize("tab", list(MIX))
+def test_each_tab_lists_exactly_its_orders(client, seller_with_orders, tab):
+    seller, orders = seller_with_orders
+    client.force_login(seller)
+
+    response = client.get(reverse("sales:sales"), {"tab": tab})
+
+    assert _numbers(response) == {o.number for o in orders[tab]}
+    assert response.context["counts"][tab] == MIX[tab]
+    html = response.content.decode()
+    for state, n in MIX.items():
+        assert f'data-count="{state}">{n}</span>' in html
+
+
+def test_seller_never_sees_another_sellers_orders(client, seller_with_orders):
+    seller, _ = seller_with_orders
+    stranger_order = OrderFactory(state=State.ACTIVE)
+    client.force_login(seller)
+    for tab in MIX:
+        html = client.get(reverse("sales:sales"), {"tab": tab}).content.decode()
+        assert stranger_order.number not in html
+    found = client.get(reverse("sales:sales"), {"tab": "active", "q": stranger_order.number})
+    assert _numbers(found) == set()
+
+
+def test_tabs_show_the_seeds_descriptions(client, seller_with_orders):
+    client.force_login(seller_with_orders[0])
+    html = client.get(reverse("sales:sales"), {"tab": "delivered"}).content.decode()
+    assert "Orders you&#x27;ve delivered but that are not yet marked as completed" in html
+    html = client.get(reverse("sales:sales"), {"tab": "canceled"}).content.decode()
+    assert "mutual cancellation or Customer Support cancellation" in html
+
+
+def test_priority_strip_counts_late_due_soon_and_new(client, settings):
+    settings.DUE_SOON_HOURS = 24
+    job = JobFactory()
+    now = timezone.now()
+    late = OrderFactory(job=job, state=State.ACTIVE, due_at=now - timedelta(hours=2))
+    soon = OrderFactory(job=job, state=State.ACTIVE, due_at=now + timedelta(hours=5))
+    OrderFactory(job=job, state=State.ACTIVE, due_at=now + timedelta(days=3))
+    new = OrderFactory(job=job, state=State.PENDING)
+    client.force_login(job.seller)
+
+    response = client.get(reverse("sales:sales"))
+    counts = response.context["counts"]
+    assert (counts["late"], counts["due_soon"], counts["new"]) == (1, 1, 1)
+
+    for flag, order in [("late", late), ("due_soon", soon), ("new", new)]:
+        response = client.get(reverse("sales:sales"), {"flag": flag})
+        assert _numbers(response) == {order.number}
+
+
+def test_search_by_buyer_job_and_number(client):
+    job = JobFactory(title="I will paint your portrait")
+    alice = UserFactory(username="alice_w")
+    a = OrderFactory(job=job, buyer=alice, state=State.ACTIVE)
+    b = OrderFactory(job=JobFactory(seller=job.seller, title="I will mix your song"), state=State.ACTIVE)
+    client.force_login(job.seller)
+    url = reverse("sales:sales")
+
+    assert _numbers(client.get(url, {"q": "ALICE"})) == {a.number}
+    assert _numbers(client.get(url, {"q": "song"})) == {b.number}
+    assert _numbers(client.get(url, {"q": f"#{b.number.lower()}"})) == {b.number}
+    response = client.get(url, {"q": "nothing-like-this"})
+    assert _numbers(response) == set()
+    assert "No active orders match" in response.content.decode()
+
+
+def test_sort_by_due_date_and_by_newest(client):
+    job = JobFactory()
+    now = timezone.now()
+    first_due = OrderFactory(job=job, state=State.ACTIVE, due_at=now + timedelta(days=1),
+                             created_at=now - timedelta(days=5))
+    newest = OrderFactory(job=job, state=State.ACTIVE, due_at=now + timedelta(days=4),
+                          created_at=now - timedelta(hours=1))
+    client.force_login(job.seller)
+    url = reverse("sales:sales")
+
+    by_due = client.get(url, {"sort": "due"}).context["page"].object_list
+    assert [o.number for o in by_due] == [first_due.number, newest.number]
+    by_new = client.get(url, {"sort": "newest"}).context["page"].object_list
+    assert [o.number for o in by_new] == [newest.number, first_due.number]
+
+
+def test_pages_split_the_tab(client, settings):
+    settings.SALES_PAGE_SIZE = 2
+    job = JobFactory()
+    orders = [OrderFactory(job=job, state=State.COMPLETED) for _ in range(5)]
+    client.force_login(job.seller)
+    url = reverse("sales:sales")
+
+    seen = set()
+    for page in ("1", "2", "3"):
+        seen |= _numbers(client.get(url, {"tab": "completed", "page": page}))
+    assert seen == {o.number for o in orders}
+    assert "Page 3 of 3" in client.get(url, {"tab": "completed", "page": "3"}).content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"tab": "bogus"}, {"page": "abc"}, {"page": "-1"}, {"page": "99999"}, {"sort": "drop table"},
+     {"flag": "<script>"}, {"q": "x" * 5000}],
+)
+def test_bad_query_parameters_fall_back_to_defaults(client, seller_with_orders, params):
+    client.force_login(seller_with_orders[0])
+    response = client.get(reverse("sales:sales"), params)
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode().split("<main", 1)[1].split("</main>")[0].replace(
+        "<script src", ""
+    )
+
+
+def test_htmx_request_gets_only_the_panel(client, seller_with_orders):
+    client.force_login(seller_with_orders[0])
+    response = client.get(reverse("sales:sales"), {"tab": "completed"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="order-panel">')
+    assert "<nav" not in html.split('<div id="order-panel">')[0]
+    assert "HX-Request" in response["Vary"]
+
+
+def test_rows_link_to_their_order(client, seller_with_orders):
+    seller, orders = seller_with_orders
+    client.force_login(seller)
+    html = client.get(reverse("sales:sales"), {"tab": "active"}).content.decode()
+    for order in orders[State.ACTIVE]:
+        assert f'href="/orders/{order.number}/"' in html
+
+
+def test_anonymous_is_sent_to_log_in(client):
+    for name in ("sales:sales", "sales:my_orders"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_my_orders_lists_the_buyers_orders_by_tab(client):
+    buyer = UserFactory()
+    mine = {state: OrderFactory(buyer=buyer, state=state) for state in MIX}
+    OrderFactory(state=State.ACTIVE)  # someone else's
+    client.force_login(buyer)
+    for state, order in mine.items():
+        response = client.get(reverse("sales:my_orders"), {"tab": state})
+        assert _numbers(response) == {order.number}
+        assert response.context["counts"][state] == 1
+
+
+def _queries(client, url, params):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("name", ["sales:sales", "sales:my_orders"])
+@pytest.mark.parametrize("params", [{"tab": "active"}, {"tab": "completed", "page": "2"},
+                                    {"flag": "late"}, {"q": "user"}])
+def test_query_count_does_not_grow_with_orders(client, name, params):
+    seller, buyer = UserFactory(), UserFactory()
+    job = JobFactory(seller=seller)
+    late = timezone.now() - timedelta(hours=1)
+    # Every batch of three has a late active order, a pending and a completed one,
+    # so each page asked for has rows at both sizes.
+    cycle = [(State.ACTIVE, late), (State.PENDING, None), (State.COMPLETED, None)]
+
+    def add(n):
+        for i in range(n):
+            state, due = cycle[i % 3]
+            OrderFactory(job=job, buyer=buyer, state=state, due_at=due)
+
+    client.force_login(seller if name == "sales:sales" else buyer)
+    url = reverse(name)
+    add(3)
+    small = _queries(client, url, params)
+    add(297)
+    large = _queries(client, url, params)
+    assert small == large
+    # session, user, the counts, the page of rows; a search also counts its matches.
+    assert large == (5 if params.get("q") else 4)

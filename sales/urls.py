@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "sales"
+
+urlpatterns = [
+    path("sales/", views.sales, name="sales"),
+    path("orders/", views.my_orders, name="my_orders"),
+    path("orders/new/<int:job_pk>/", views.order_place, name="order_place"),
+    path("orders/<str:number>/", views.order_detail, name="order_detail"),
+    path(
+        "orders/<str:number>/requirements/",
+        views.order_submit_requirements,
+        name="order_submit_requirements",
+    ),
+    path("orders/<str:number>/deliver/", views.order_deliver, name="order_deliver"),
+    path(
+        "orders/<str:number>/revision/", views.order_request_revision, name="order_request_revision"
+    ),
+    path("orders/<str:number>/accept/", views.order_accept, name="order_accept"),
+]

@@ -1,0 +1,12 @@
+// Clicking anywhere on an order row opens the order (the number is the real link).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("a, button, input, select")) return;
+  var row = event.target.closest("tr.order-row");
+  if (!row) return;
+  var link = row.querySelector("a[href]");
+  if (link) window.location.href = link.href;
+});
+// Changing the sort submits the search form.
+document.addEventListener("change", function (event) {
+  if (event.target.id === "order-sort" && event.target.form) event.target.form.requestSubmit();
+});
