@@ -21,7 +21,9 @@ def pytest_runtest_setup(item):
         from django.db import connection
 
         if connection.vendor != "postgresql":
-            _missing("needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1/marketplace")
+            _missing(
+                "needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1/marketplace"
+            )
     if item.get_closest_marker("browser") and not shutil.which(CHROMIUM):
         _missing(f"needs Chromium at {CHROMIUM}: apt-get install -y chromium")
 

@@ -98,7 +98,10 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
             return False
         try:
             services.order_cancel(
-                order=obj, actor=request.user, reason=(kwargs or {}).get("reason")
+                order=obj,
+                actor=request.user,
+                reason=(kwargs or {}).get("reason"),
+                expected_state=obj.state,  # as support saw it
             )
         except services.OrderActionError as error:
             self.message_user(request, str(error), messages.ERROR)

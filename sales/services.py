@@ -67,13 +67,28 @@ def order_check_allowed(*, order: Order, actor, transition: str) -> None:
 
 
 def _run_transition(
-    order, name, *, actor, check_actor=True, event_kind, event_data=None, **kwargs
+    order,
+    name,
+    *,
+    actor,
+    check_actor=True,
+    expected_state=None,
+    event_kind,
+    event_data=None,
+    **kwargs,
 ) -> Order:
     """Lock, check, transition, save and log. Must run inside ``atomic()``.
 
-    A moved due date on a started order gets its own DUE_CHANGED event.
+    ``expected_state`` is the state the actor was looking at: if the order
+    moved on since (a delivery landed while support read the page), nothing
+    happens. A moved due date on a started order gets its own DUE_CHANGED event.
     """
     locked = _lock(order)
+    if expected_state is not None and locked.state != expected_state:
+        raise OrderActionError(
+            f"This order changed in the meantime: {_STATE_REASONS[locked.state]}. "
+            "Nothing was done; look at it again."
+        )
     method = getattr(locked, name)
     _check(locked, name, actor=actor, check_actor=check_actor)
     from_state, due_before = locked.state, locked.due_at
@@ -192,9 +207,15 @@ def order_auto_complete(*, order: Order) -> Order:
         )
 
 
-def order_cancel(*, order: Order, actor, reason: str, by: str = CancelBy.SUPPORT) -> Order:
+def order_cancel(
+    *, order: Order, actor, reason: str, by: str = CancelBy.SUPPORT, expected_state=None
+) -> Order:
     """Cancel an order with a reason. Support cancels directly; other paths
-    (mutual agreement, a very late order) check their own rules first."""
+    (mutual agreement, a very late order) check their own rules first.
+
+    Pass ``expected_state`` (the state the actor saw) to refuse if the order
+    moved on meanwhile. Raises ``OrderActionError``; locks the order.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise OrderActionError("Give a reason for the cancellation.")
@@ -204,6 +225,7 @@ def order_cancel(*, order: Order, actor, reason: str, by: str = CancelBy.SUPPORT
             "cancel",
             actor=actor,
             check_actor=(by == CancelBy.SUPPORT),
+            expected_state=expected_state,
             event_kind=EventKind.CANCELED,
             event_data={"reason": reason, "by": by},
             reason=reason,

@@ -13,9 +13,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def support():
     user = UserFactory(username="support_sam", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(
-        codename__in=["view_order", "change_order", "view_orderevent", "view_job", "view_user"]
-    ))
+    user.user_permissions.set(
+        Permission.objects.filter(
+            codename__in=["view_order", "change_order", "view_orderevent", "view_job", "view_user"]
+        )
+    )
     return user
 
 

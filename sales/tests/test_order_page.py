@@ -1,5 +1,7 @@
 """The order page: who sees it, and which actions it offers to whom."""
 
+from datetime import UTC
+
 import pytest
 from django.urls import reverse
 
@@ -66,9 +68,9 @@ def test_revision_form_hidden_when_no_revisions_left(client):
 
 
 def test_due_date_is_shown_in_the_viewers_time_zone(client):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    order = OrderFactory(state=State.ACTIVE, due_at=datetime(2030, 1, 15, 12, 0, tzinfo=timezone.utc))
+    order = OrderFactory(state=State.ACTIVE, due_at=datetime(2030, 1, 15, 12, 0, tzinfo=UTC))
     order.seller.timezone = "Asia/Tokyo"
     order.seller.save()
     order.buyer.timezone = "America/New_York"

@@ -20,7 +20,9 @@ MIX = {State.PENDING: 2, State.ACTIVE: 3, State.DELIVERED: 1, State.COMPLETED: 4
 @pytest.fixture
 def seller_with_orders():
     job = JobFactory()
-    orders = {state: [OrderFactory(job=job, state=state) for _ in range(n)] for state, n in MIX.items()}
+    orders = {
+        state: [OrderFactory(job=job, state=state) for _ in range(n)] for state, n in MIX.items()
+    }
     # Another seller's orders must never show.
     for state in MIX:
         OrderFactory(state=state)
@@ -87,7 +89,9 @@ def test_search_by_buyer_job_and_number(client):
     job = JobFactory(title="I will paint your portrait")
     alice = UserFactory(username="alice_w")
     a = OrderFactory(job=job, buyer=alice, state=State.ACTIVE)
-    b = OrderFactory(job=JobFactory(seller=job.seller, title="I will mix your song"), state=State.ACTIVE)
+    b = OrderFactory(
+        job=JobFactory(seller=job.seller, title="I will mix your song"), state=State.ACTIVE
+    )
     client.force_login(job.seller)
     url = reverse("sales:sales")
 
@@ -102,10 +106,18 @@ def test_search_by_buyer_job_and_number(client):
 def test_sort_by_due_date_and_by_newest(client):
     job = JobFactory()
     now = timezone.now()
-    first_due = OrderFactory(job=job, state=State.ACTIVE, due_at=now + timedelta(days=1),
-                             created_at=now - timedelta(days=5))
-    newest = OrderFactory(job=job, state=State.ACTIVE, due_at=now + timedelta(days=4),
-                          created_at=now - timedelta(hours=1))
+    first_due = OrderFactory(
+        job=job,
+        state=State.ACTIVE,
+        due_at=now + timedelta(days=1),
+        created_at=now - timedelta(days=5),
+    )
+    newest = OrderFactory(
+        job=job,
+        state=State.ACTIVE,
+        due_at=now + timedelta(days=4),
+        created_at=now - timedelta(hours=1),
+    )
     client.force_login(job.seller)
     url = reverse("sales:sales")
 
@@ -131,16 +143,23 @@ def test_pages_split_the_tab(client, settings):
 
 @pytest.mark.parametrize(
     "params",
-    [{"tab": "bogus"}, {"page": "abc"}, {"page": "-1"}, {"page": "99999"}, {"sort": "drop table"},
-     {"flag": "<script>"}, {"q": "x" * 5000}],
+    [
+        {"tab": "bogus"},
+        {"page": "abc"},
+        {"page": "-1"},
+        {"page": "99999"},
+        {"sort": "drop table"},
+        {"flag": "<script>"},
+        {"q": "x" * 5000},
+    ],
 )
 def test_bad_query_parameters_fall_back_to_defaults(client, seller_with_orders, params):
     client.force_login(seller_with_orders[0])
     response = client.get(reverse("sales:sales"), params)
     assert response.status_code == 200
-    assert "<script>" not in response.content.decode().split("<main", 1)[1].split("</main>")[0].replace(
-        "<script src", ""
-    )
+    assert "<script>" not in response.content.decode().split("<main", 1)[1].split("</main>")[
+        0
+    ].replace("<script src", "")
 
 
 def test_htmx_request_gets_only_the_panel(client, seller_with_orders):
@@ -186,8 +205,10 @@ def _queries(client, url, params):
 
 
 @pytest.mark.parametrize("name", ["sales:sales", "sales:my_orders"])
-@pytest.mark.parametrize("params", [{"tab": "active"}, {"tab": "completed", "page": "2"},
-                                    {"flag": "late"}, {"q": "user"}])
+@pytest.mark.parametrize(
+    "params",
+    [{"tab": "active"}, {"tab": "completed", "page": "2"}, {"flag": "late"}, {"q": "user"}],
+)
 def test_query_count_does_not_grow_with_orders(client, name, params):
     seller, buyer = UserFactory(), UserFactory()
     job = JobFactory(seller=seller)

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_placing_an_order_copies_the_jobs_terms():
-    job = JobFactory(price=Decimal("75.50"), delivery_days=4, revisions=2,
-                     questions="Your name?\nYour colors?")
+    job = JobFactory(
+        price=Decimal("75.50"), delivery_days=4, revisions=2, questions="Your name?\nYour colors?"
+    )
     buyer = UserFactory()
 
     order = services.order_place(job=job, buyer=buyer)
@@ -66,8 +67,12 @@ def test_submitting_requirements_starts_the_clock():
 
 def test_revision_keeps_the_remaining_window_and_logs_the_due_change():
     start = datetime(2030, 5, 1, 10, tzinfo=UTC)
-    order = OrderFactory(state=State.DELIVERED, started_at=start, due_at=start + timedelta(days=5),
-                         revisions_included=2)
+    order = OrderFactory(
+        state=State.DELIVERED,
+        started_at=start,
+        due_at=start + timedelta(days=5),
+        revisions_included=2,
+    )
     with time_machine.travel(start + timedelta(days=1), tick=False):
         order = services.order_request_revision(order=order, actor=order.buyer, message="Bigger")
     assert order.state == State.ACTIVE
@@ -154,7 +159,9 @@ def test_clock_readings(settings):
     settings.VERY_LATE_HOURS = 24
     now = timezone.now()
     assert OrderFactory(state=State.ACTIVE, due_at=now + timedelta(hours=30)).clock(now) is None
-    assert OrderFactory(state=State.ACTIVE, due_at=now + timedelta(hours=23)).clock(now) == "due_soon"
+    assert (
+        OrderFactory(state=State.ACTIVE, due_at=now + timedelta(hours=23)).clock(now) == "due_soon"
+    )
     late = OrderFactory(state=State.ACTIVE, due_at=now - timedelta(hours=1))
     assert late.clock(now) == "late" and not late.is_very_late
     assert OrderFactory(state=State.ACTIVE, due_at=now - timedelta(hours=25)).is_very_late

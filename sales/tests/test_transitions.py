@@ -13,24 +13,48 @@ pytestmark = pytest.mark.django_db
 # a wrong state to start from and the refusal it gets.
 TRANSITIONS = [
     (
-        "submit_requirements", "sales:order_submit_requirements", State.PENDING, "buyer",
-        {"answer_0": "A blue logo, please."}, State.ACTIVE, EventKind.REQUIREMENTS_SUBMITTED,
-        State.ACTIVE, "You can't submit the requirements for this order: it is still in progress.",
+        "submit_requirements",
+        "sales:order_submit_requirements",
+        State.PENDING,
+        "buyer",
+        {"answer_0": "A blue logo, please."},
+        State.ACTIVE,
+        EventKind.REQUIREMENTS_SUBMITTED,
+        State.ACTIVE,
+        "You can't submit the requirements for this order: it is still in progress.",
     ),
     (
-        "deliver", "sales:order_deliver", State.ACTIVE, "seller",
-        {"message": "Here are the files."}, State.DELIVERED, EventKind.DELIVERED,
-        State.DELIVERED, "You can't deliver this order: it was already delivered and is waiting for the buyer's review.",
+        "deliver",
+        "sales:order_deliver",
+        State.ACTIVE,
+        "seller",
+        {"message": "Here are the files."},
+        State.DELIVERED,
+        EventKind.DELIVERED,
+        State.DELIVERED,
+        "You can't deliver this order: it was already delivered and is waiting for the buyer's review.",
     ),
     (
-        "request_revision", "sales:order_request_revision", State.DELIVERED, "buyer",
-        {"message": "Make it bigger."}, State.ACTIVE, EventKind.REVISION_REQUESTED,
-        State.COMPLETED, "You can't request a revision of this order: it is already completed.",
+        "request_revision",
+        "sales:order_request_revision",
+        State.DELIVERED,
+        "buyer",
+        {"message": "Make it bigger."},
+        State.ACTIVE,
+        EventKind.REVISION_REQUESTED,
+        State.COMPLETED,
+        "You can't request a revision of this order: it is already completed.",
     ),
     (
-        "accept", "sales:order_accept", State.DELIVERED, "buyer",
-        {}, State.COMPLETED, EventKind.ACCEPTED,
-        State.ACTIVE, "You can't accept this order: it is still in progress.",
+        "accept",
+        "sales:order_accept",
+        State.DELIVERED,
+        "buyer",
+        {},
+        State.COMPLETED,
+        EventKind.ACCEPTED,
+        State.ACTIVE,
+        "You can't accept this order: it is still in progress.",
     ),
 ]
 IDS = [t[0] for t in TRANSITIONS]
@@ -45,7 +69,9 @@ def _messages(response):
 
 
 @pytest.mark.parametrize("name,url,start,role,data,end,kind,_ws,_msg", TRANSITIONS, ids=IDS)
-def test_allowed_role_moves_the_order_and_logs_the_event(client, name, url, start, role, data, end, kind, _ws, _msg):
+def test_allowed_role_moves_the_order_and_logs_the_event(
+    client, name, url, start, role, data, end, kind, _ws, _msg
+):
     order = OrderFactory(state=start)
     actor = getattr(order, role)
     client.force_login(actor)
@@ -72,8 +98,12 @@ def test_wrong_role_is_refused(client, name, url, start, role, data, end, kind, 
     assert any(m.startswith("Only the") for m in _messages(response))
 
 
-@pytest.mark.parametrize("name,url,start,role,data,end,kind,wrong_state,message", TRANSITIONS, ids=IDS)
-def test_wrong_state_is_refused_with_a_message(client, name, url, start, role, data, end, kind, wrong_state, message):
+@pytest.mark.parametrize(
+    "name,url,start,role,data,end,kind,wrong_state,message", TRANSITIONS, ids=IDS
+)
+def test_wrong_state_is_refused_with_a_message(
+    client, name, url, start, role, data, end, kind, wrong_state, message
+):
     order = OrderFactory(state=wrong_state)
     client.force_login(getattr(order, role))
 
@@ -99,7 +129,9 @@ def test_get_is_refused(client, name, url, start, role, data, end, kind, _ws, _m
 
 @pytest.mark.parametrize("viewer", ["stranger", "staff"])
 @pytest.mark.parametrize("name,url,start,role,data,end,kind,_ws,_msg", TRANSITIONS, ids=IDS)
-def test_stranger_and_staff_get_404(client, viewer, name, url, start, role, data, end, kind, _ws, _msg):
+def test_stranger_and_staff_get_404(
+    client, viewer, name, url, start, role, data, end, kind, _ws, _msg
+):
     order = OrderFactory(state=start)
     client.force_login(UserFactory(is_staff=viewer == "staff", is_superuser=viewer == "staff"))
 
@@ -132,7 +164,8 @@ def test_revision_is_refused_when_none_are_left(client):
     client.force_login(order.buyer)
 
     response = client.post(
-        reverse("sales:order_request_revision", args=[order.number]), {"message": "Again"},
+        reverse("sales:order_request_revision", args=[order.number]),
+        {"message": "Again"},
         follow=True,
     )
 
