@@ -28,7 +28,7 @@ def test_demo_seller_sees_tab_counts_and_opens_an_order(live_server, page, scree
         expected = seller_orders.filter(state=state).count()
         expect(page.locator(f'[data-count="{state}"]')).to_have_text(str(expected))
     expect(page.locator('[data-priority="late"]')).not_to_have_text("0")
-    screenshot("sales-page")
+    screenshot(page, "sales-page")
 
     # Switch to the Delivered tab (htmx swaps the panel and updates the URL).
     page.get_by_role("tab", name=re.compile("DELIVERED")).click()
@@ -42,4 +42,4 @@ def test_demo_seller_sees_tab_counts_and_opens_an_order(live_server, page, scree
     expect(page.get_by_role("heading", name=delivered.title)).to_be_visible()
     expect(page.get_by_text("Here is the finished work.")).to_be_visible()
     expect(page.locator("[data-event=delivered]")).to_have_count(1)
-    screenshot("order-page")
+    screenshot(page, "order-page")

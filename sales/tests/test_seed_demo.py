@@ -33,8 +33,11 @@ def test_seed_demo_covers_every_state_and_prints_the_log_ins():
     assert "late" in clocks and "due_soon" in clocks
     assert Job.objects.filter(seller=seller).count() >= 3
     assert User.objects.get(username="support").is_staff
-    for login in ("demo_seller / demo-seller-pass", "demo_buyer / demo-buyer-pass",
-                  "support / demo-support-pass"):
+    for login in (
+        "demo_seller / demo-seller-pass",
+        "demo_buyer / demo-buyer-pass",
+        "support / demo-support-pass",
+    ):
         assert login in out.getvalue()
     # Every order's history starts with its placing.
     for order in Order.objects.all():

@@ -10,3 +10,10 @@ document.addEventListener("click", function (event) {
 document.addEventListener("change", function (event) {
   if (event.target.id === "order-sort" && event.target.form) event.target.form.requestSubmit();
 });
+// Keep the current tab in view when the tab strip scrolls (phones).
+function showActiveTab() {
+  var tab = document.querySelector("#order-panel .nav-tabs .active");
+  if (tab) tab.scrollIntoView({ block: "nearest", inline: "center" });
+}
+document.addEventListener("DOMContentLoaded", showActiveTab);
+document.addEventListener("htmx:afterSwap", showActiveTab);
