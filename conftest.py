@@ -29,5 +29,7 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
+def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Attachments written by a test stay in its own temporary folder.
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.job_detail, name="detail"),
     path("<int:pk>/edit/", views.job_edit, name="edit"),
     path("<int:pk>/pause/", views.job_pause, name="pause"),
+    path("<int:pk>/raise-delivery/", views.job_raise_delivery, name="raise_delivery"),
 ]

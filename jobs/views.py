@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 from . import services
 from .forms import JobForm
 from .models import Job
+from .selectors import job_delivery_insight
 
 
 def _get_own_job(request, pk):
@@ -45,7 +46,11 @@ def job_edit(request, pk):
         services.job_update(job=job, data=form.cleaned_data)
         messages.success(request, "Your Job was saved. Orders already placed keep their terms.")
         return redirect("jobs:list")
-    return render(request, "jobs/job_form.html", {"form": form, "job": job})
+    return render(
+        request,
+        "jobs/job_form.html",
+        {"form": form, "job": job, "insight": job_delivery_insight(job)},
+    )
 
 
 @login_required
@@ -67,3 +72,22 @@ def browse(request):
     if request.user.is_authenticated:
         jobs = jobs.exclude(seller=request.user)
     return render(request, "jobs/browse.html", {"jobs": jobs[:60]})
+
+
+@login_required
+@require_POST
+def job_raise_delivery(request, pk):
+    """One click: raise the Job's delivery days to what its orders really take."""
+    job = _get_own_job(request, pk)
+    insight = job_delivery_insight(job)
+    if insight is None or not insight.can_raise:
+        messages.info(request, "This Job's delivery time already matches how long its orders take.")
+        return redirect("jobs:edit", pk=job.pk)
+    old = job.delivery_days
+    services.job_update(job=job, data={"delivery_days": insight.suggested_days})
+    messages.success(
+        request,
+        f"“{job.title}” now promises {job.delivery_days} days instead of {old}. "
+        "Orders already placed keep their due dates.",
+    )
+    return redirect("jobs:edit", pk=job.pk)

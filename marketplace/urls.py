@@ -12,5 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("jobs/", include("jobs.urls")),
     path("", include("sales.urls")),
+    path("", include("messaging.urls")),
+    path("", include("resolution.urls")),
     path("admin/", admin.site.urls),
 ]

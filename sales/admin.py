@@ -1,8 +1,11 @@
 from django.contrib import admin, messages
 from django_fsm.admin import FSMAdminMixin
 
+from messaging.models import Message
+from resolution.models import CancellationRequest, ExtensionRequest
+
 from . import services
-from .models import Delivery, Order, OrderEvent
+from .models import Order, OrderEvent
 
 
 class OrderEventInline(admin.TabularInline):
@@ -20,10 +23,7 @@ class OrderEventInline(admin.TabularInline):
         return False
 
 
-class DeliveryInline(admin.StackedInline):
-    model = Delivery
-    fields = ("created_at", "message")
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -32,6 +32,34 @@ class DeliveryInline(admin.StackedInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class MessageInline(ReadOnlyInline):
+    model = Message
+    fields = ("created_at", "sender", "kind", "body", "files")
+    readonly_fields = fields
+    verbose_name_plural = "conversation"
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("sender").prefetch_related("attachments")
+        )
+
+    @admin.display(description="files")
+    def files(self, message):
+        return ", ".join(f"{a.name} ({a.size} B)" for a in message.attachments.all()) or "-"
+
+
+class ExtensionRequestInline(ReadOnlyInline):
+    model = ExtensionRequest
+    fields = ("created_at", "requested_by", "days", "reason", "state", "answered_at")
+    readonly_fields = fields
+
+
+class CancellationRequestInline(ReadOnlyInline):
+    model = CancellationRequest
+    fields = ("created_at", "requested_by", "reason", "state", "answered_at")
+    readonly_fields = fields
 
 
 @admin.register(Order)
@@ -71,6 +99,7 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
         "canceled_at",
         "canceled_by",
         "cancel_reason",
+        "seller_first_message_at",
     )
     fieldsets = (
         (None, {"fields": ("number", "state", "title", "job", "buyer", "seller")}),
@@ -81,8 +110,9 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
             {"fields": ("created_at", "started_at", "due_at", "delivered_at", "completed_at")},
         ),
         ("Cancellation", {"fields": ("canceled_at", "canceled_by", "cancel_reason")}),
+        ("Conversation", {"fields": ("seller_first_message_at",)}),
     )
-    inlines = [OrderEventInline, DeliveryInline]
+    inlines = [OrderEventInline, MessageInline, ExtensionRequestInline, CancellationRequestInline]
 
     def has_add_permission(self, request):
         return False  # orders are placed by buyers

@@ -1,5 +1,7 @@
 from django import forms
 
+from messaging.forms import AttachmentsField
+
 
 class RequirementsForm(forms.Form):
     """One required answer per question the Job asks."""
@@ -30,6 +32,7 @@ class DeliverForm(forms.Form):
         help_text="Tell the buyer what you delivered and how to use it.",
         error_messages={"required": "Write a message to go with the delivery."},
     )
+    files = AttachmentsField(label="Delivery files")
 
 
 class RevisionForm(forms.Form):

@@ -84,6 +84,11 @@ class Order(FSMModelMixin, models.Model):
     canceled_at = models.DateTimeField(null=True, blank=True)
     canceled_by = models.CharField(max_length=16, choices=CancelBy.choices, blank=True)
     cancel_reason = models.TextField(blank=True)
+    # The conversation: when the seller first wrote (the seed's "reach out
+    # right away"), and when each side last opened the thread.
+    seller_first_message_at = models.DateTimeField(null=True, blank=True)
+    seller_read_at = models.DateTimeField(null=True, blank=True)
+    buyer_read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -188,6 +193,28 @@ class Order(FSMModelMixin, models.Model):
 
     # -- derived facts the pages show ----------------------------------------
 
+    def role_of(self, user):
+        """'buyer', 'seller' or None."""
+        if user.pk == self.buyer_id:
+            return "buyer"
+        if user.pk == self.seller_id:
+            return "seller"
+        return None
+
+    def other_party(self, user):
+        return self.seller if user.pk == self.buyer_id else self.buyer
+
+    @property
+    def awaits_first_message(self):
+        """The seller has not reached out on this open order yet."""
+        return self.seller_first_message_at is None and self.state in (State.PENDING, State.ACTIVE)
+
+    @property
+    def first_response_time(self):
+        if self.seller_first_message_at is None:
+            return None
+        return self.seller_first_message_at - self.created_at
+
     @property
     def revisions_left(self):
         return self.revisions_included - self.revisions_used
@@ -244,6 +271,14 @@ class EventKind(models.TextChoices):
     AUTO_COMPLETED = "auto_completed", "Completed automatically"
     CANCELED = "canceled", "Canceled"
     DUE_CHANGED = "due_changed", "Due date changed"
+    EXTENSION_REQUESTED = "extension_requested", "Extension requested"
+    EXTENSION_APPROVED = "extension_approved", "Extension approved"
+    EXTENSION_DECLINED = "extension_declined", "Extension declined"
+    EXTENSION_WITHDRAWN = "extension_withdrawn", "Extension withdrawn"
+    EXTENSION_EXPIRED = "extension_expired", "Extension request expired"
+    CANCELLATION_REQUESTED = "cancellation_requested", "Cancellation requested"
+    CANCELLATION_DECLINED = "cancellation_declined", "Cancellation declined"
+    CANCELLATION_WITHDRAWN = "cancellation_withdrawn", "Cancellation withdrawn"
 
 
 class OrderEvent(models.Model):
@@ -275,18 +310,3 @@ class OrderEvent(models.Model):
         if self.pk is not None and not self._state.adding:
             raise TypeError("Order events are append-only.")
         super().save(*args, **kwargs)
-
-
-class Delivery(models.Model):
-    """What the seller handed over with a delivery."""
-
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="deliveries")
-    message = models.TextField(max_length=5000)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        verbose_name_plural = "deliveries"
-
-    def __str__(self):
-        return f"Delivery for {self.order}"

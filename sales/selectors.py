@@ -1,14 +1,18 @@
 """Reads worth a name: the Sales and My orders lists, their counts, one order."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
+
+from messaging.models import Message
+from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 
 from .models import Order, State
 
@@ -35,6 +39,7 @@ TAB_DESCRIPTIONS = {
 }
 
 FLAGS = {"late", "due_soon", "new"}
+NEVER = datetime(2000, 1, 1, tzinfo=UTC)  # "not read yet" reads as read before any message
 SORTS = {"due", "newest"}
 
 
@@ -43,8 +48,9 @@ def _flag_q(flag, now):
     return {
         "late": Q(state=State.ACTIVE, due_at__lte=now),
         "due_soon": Q(state=State.ACTIVE, due_at__gt=now, due_at__lte=soon),
-        # New orders still waiting on the buyer's requirements.
-        "new": Q(state=State.PENDING),
+        # New orders the seller has not written to yet ("reach out right away").
+        # Started ones still show a "Not answered" badge in their rows.
+        "new": Q(state=State.PENDING, seller_first_message_at=None),
     }[flag]
 
 
@@ -130,9 +136,29 @@ def orders_page(user, role, query: OrderListQuery, counts, now=None):
         qs = qs.order_by("due_at", "-created_at", "-pk")
     else:
         qs = qs.order_by("-created_at", "-pk")
-    qs = qs.select_related("buyer", "seller")
+    qs = with_row_flags(qs.select_related("buyer", "seller"), user, role)
     paginator = KnownCountPaginator(qs, settings.SALES_PAGE_SIZE, known_count=known)
     return paginator.get_page(query.page)
+
+
+def with_row_flags(qs, user, role):
+    """Annotate each order with ``unread`` (messages from the other party since
+    the viewer last opened the thread) and ``open_request`` (a Resolution
+    Center request waiting). Subqueries, so a page of rows stays one query."""
+    read_at = "seller_read_at" if role == "seller" else "buyer_read_at"
+    unread = (
+        Message.objects.filter(order=OuterRef("pk"))
+        .exclude(sender=user)
+        .filter(created_at__gt=Coalesce(OuterRef(read_at), Value(NEVER)))
+        .order_by()
+        .values("order")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    open_request = Exists(
+        ExtensionRequest.objects.filter(order=OuterRef("pk"), state=RequestState.OPEN)
+    ) | Exists(CancellationRequest.objects.filter(order=OuterRef("pk"), state=RequestState.OPEN))
+    return qs.annotate(unread=Coalesce(Subquery(unread), 0), open_request=open_request)
 
 
 def order_for_participant(user, number):

@@ -7,13 +7,17 @@ same transaction. Two clicks, or a buyer racing support, therefore queue on
 the row lock, and the second one sees the state the first one left.
 """
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
 from jobs.models import Job
+from messaging.models import MessageKind, NotificationKind
+from messaging.notifications import notify
+from messaging.services import message_create
 
-from .models import CancelBy, Delivery, EventKind, Order, OrderEvent, State
+from .models import CancelBy, EventKind, Order, OrderEvent, State
 
 
 class OrderActionError(Exception):
@@ -76,7 +80,7 @@ def _run_transition(
     event_kind,
     event_data=None,
     **kwargs,
-) -> Order:
+) -> tuple[Order, OrderEvent]:
     """Lock, check, transition, save and log. Must run inside ``atomic()``.
 
     ``expected_state`` is the state the actor was looking at: if the order
@@ -94,28 +98,33 @@ def _run_transition(
     from_state, due_before = locked.state, locked.due_at
     method(**kwargs)
     locked.save()
-    OrderEvent.objects.create(
-        order=locked,
-        kind=event_kind,
-        from_state=from_state,
-        to_state=locked.state,
-        actor=actor,
-        data=event_data or {},
+    event = event_record(
+        locked, kind=event_kind, actor=actor, data=event_data, from_state=from_state
     )
     if due_before is not None and locked.due_at != due_before:
-        OrderEvent.objects.create(
-            order=locked,
-            kind=EventKind.DUE_CHANGED,
-            from_state=locked.state,
-            to_state=locked.state,
-            actor=actor,
-            data={
-                "from": due_before.isoformat(),
-                "to": locked.due_at.isoformat(),
-                "reason": event_kind,
-            },
-        )
-    return locked
+        due_change_record(locked, actor=actor, before=due_before, reason=event_kind)
+    return locked, event
+
+
+def event_record(order, *, kind, actor, data=None, from_state=None) -> OrderEvent:
+    """Append to the order's history. Call inside the change's transaction."""
+    return OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        from_state=from_state if from_state is not None else order.state,
+        to_state=order.state,
+        actor=actor,
+        data=data or {},
+    )
+
+
+def due_change_record(order, *, actor, before, reason) -> OrderEvent:
+    return event_record(
+        order,
+        kind=EventKind.DUE_CHANGED,
+        actor=actor,
+        data={"from": before.isoformat(), "to": order.due_at.isoformat(), "reason": reason},
+    )
 
 
 def order_place(*, job: Job, buyer) -> Order:
@@ -140,44 +149,75 @@ def order_place(*, job: Job, buyer) -> Order:
             revisions_included=job.revisions,
             questions=job.question_list,
         )
-        OrderEvent.objects.create(
-            order=order,
+        event_record(
+            order,
             kind=EventKind.PLACED,
-            to_state=order.state,
             actor=buyer,
             data={"price": str(order.price), "delivery_days": order.delivery_days},
+            from_state="",
+        )
+        notify(
+            recipients=[order.seller],
+            kind=NotificationKind.ORDER_PLACED,
+            key=f"order:{order.pk}",
+            order=order,
+            text=f"New order #{order.number} from {buyer.username}: {order.title}. "
+            "Message the buyer right away.",
         )
     return order
+
+
+def _notify_event(order, event, *, recipients, kind, text):
+    notify(recipients=recipients, kind=kind, key=f"event:{event.pk}", order=order, text=text)
 
 
 def order_submit_requirements(*, order: Order, actor, answers: list[dict]) -> Order:
     """The buyer answers the Job's questions; the order starts and its clock runs."""
     with transaction.atomic():
-        now = timezone.now()
-        return _run_transition(
+        order, event = _run_transition(
             order,
             "submit_requirements",
             actor=actor,
             event_kind=EventKind.REQUIREMENTS_SUBMITTED,
             answers=answers,
-            now=now,
+            now=timezone.now(),
         )
+        _notify_event(
+            order,
+            event,
+            recipients=[order.seller],
+            kind=NotificationKind.REQUIREMENTS_SUBMITTED,
+            text=f"{order.buyer.username} submitted the requirements for #{order.number}: "
+            "the order has started.",
+        )
+    return order
 
 
-def order_deliver(*, order: Order, actor, message: str) -> Order:
-    """The seller delivers with a message. Locks the order."""
+def order_deliver(*, order: Order, actor, message: str, files=()) -> Order:
+    """The seller delivers: a delivery message with its files, and the order
+    moves to delivered. Locks the order; files must have passed ``check_upload``."""
     with transaction.atomic():
-        order = _run_transition(
+        order, event = _run_transition(
             order, "deliver", actor=actor, event_kind=EventKind.DELIVERED, now=timezone.now()
         )
-        Delivery.objects.create(order=order, message=message)
+        message_create(
+            order=order, sender=actor, kind=MessageKind.DELIVERY, body=message, files=files
+        )
+        _notify_event(
+            order,
+            event,
+            recipients=[order.buyer],
+            kind=NotificationKind.DELIVERED,
+            text=f"{actor.username} delivered order #{order.number}. Review it and accept it "
+            f"or ask for a revision within {settings.ORDER_REVIEW_DAYS} days.",
+        )
     return order
 
 
 def order_request_revision(*, order: Order, actor, message: str) -> Order:
     """The buyer sends the delivery back, while revisions remain."""
     with transaction.atomic():
-        return _run_transition(
+        order, event = _run_transition(
             order,
             "request_revision",
             actor=actor,
@@ -185,19 +225,35 @@ def order_request_revision(*, order: Order, actor, message: str) -> Order:
             event_data={"message": message},
             now=timezone.now(),
         )
+        _notify_event(
+            order,
+            event,
+            recipients=[order.seller],
+            kind=NotificationKind.REVISION_REQUESTED,
+            text=f"{actor.username} asked for a revision of #{order.number}.",
+        )
+    return order
 
 
 def order_accept(*, order: Order, actor) -> Order:
     with transaction.atomic():
-        return _run_transition(
+        order, event = _run_transition(
             order, "accept", actor=actor, event_kind=EventKind.ACCEPTED, now=timezone.now()
         )
+        _notify_event(
+            order,
+            event,
+            recipients=[order.seller],
+            kind=NotificationKind.COMPLETED,
+            text=f"{actor.username} accepted your delivery: order #{order.number} is completed.",
+        )
+    return order
 
 
 def order_auto_complete(*, order: Order) -> Order:
     """Complete a delivery nobody reviewed within the review window (system)."""
     with transaction.atomic():
-        return _run_transition(
+        order, event = _run_transition(
             order,
             "auto_complete",
             actor=None,
@@ -205,6 +261,15 @@ def order_auto_complete(*, order: Order) -> Order:
             event_kind=EventKind.AUTO_COMPLETED,
             now=timezone.now(),
         )
+        _notify_event(
+            order,
+            event,
+            recipients=[order.buyer, order.seller],
+            kind=NotificationKind.COMPLETED,
+            text=f"Order #{order.number} completed automatically "
+            f"{settings.ORDER_REVIEW_DAYS} days after delivery.",
+        )
+    return order
 
 
 def order_cancel(
@@ -220,7 +285,7 @@ def order_cancel(
     if not reason:
         raise OrderActionError("Give a reason for the cancellation.")
     with transaction.atomic():
-        return _run_transition(
+        order, event = _run_transition(
             order,
             "cancel",
             actor=actor,
@@ -232,3 +297,26 @@ def order_cancel(
             by=by,
             now=timezone.now(),
         )
+        _notify_event(
+            order,
+            event,
+            recipients=[order.buyer, order.seller],
+            kind=NotificationKind.CANCELED,
+            text=f"Order #{order.number} was canceled ({CancelBy(by).label}): {reason}",
+        )
+    return order
+
+
+def order_cancel_very_late(*, order: Order, actor, reason: str) -> Order:
+    """The buyer cancels alone an order more than VERY_LATE_HOURS past due."""
+    with transaction.atomic():
+        locked = _lock(order)
+        if actor.pk != locked.buyer_id:
+            raise OrderActionError("Only the buyer can cancel a late order.")
+        if not locked.is_very_late:
+            raise OrderActionError(
+                "You can cancel on your own only when an order is more than "
+                f"{settings.VERY_LATE_HOURS} hours late. Ask the seller to cancel by "
+                "mutual agreement instead."
+            )
+        return order_cancel(order=locked, actor=actor, reason=reason, by=CancelBy.BUYER_LATE)

@@ -48,3 +48,14 @@ def countdown(order, now=None):
         )
     css = "countdown-soon" if order.clock(now) == "due_soon" else ""
     return format_html('<span class="{}">{} left</span>', css, _span(order.due_at - now))
+
+
+@register.filter
+def iso_datetime(value):
+    """An ISO 8601 string from an event's data, as an aware datetime."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None

@@ -77,7 +77,7 @@ def test_bad_data_is_refused_with_a_message_and_changes_nothing(
     order.refresh_from_db()
     assert order.state == state
     assert not OrderEvent.objects.filter(order=order).exists()
-    assert not order.deliveries.exists()
+    assert not order.messages.exists()
 
 
 def test_wrong_role_with_bad_data_gets_the_role_refusal(client):

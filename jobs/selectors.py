@@ -1,0 +1,83 @@
+"""Reads about Jobs: the delivery-time insight from the seed's advice.
+
+"If this happens a lot, you find yourself extending your deliveries, we
+recommend updating your Job and bumping up the delivery time."
+"""
+
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Subquery
+
+from messaging.models import Message, MessageKind
+from resolution.models import ExtensionRequest, RequestState
+from sales.models import Order
+
+from .models import Job
+
+
+@dataclass
+class DeliveryInsight:
+    job: Job
+    window: int  # started orders looked at
+    extended: int  # of those, how many needed an approved extension
+    actual_days: list  # days from start to first delivery, for delivered ones
+
+    @property
+    def suggested_days(self):
+        """The 75th-percentile actual delivery time, rounded up to whole days."""
+        if not self.actual_days:
+            return None
+        ordered = sorted(self.actual_days)
+        p75 = ordered[math.ceil(0.75 * len(ordered)) - 1]
+        return max(1, math.ceil(p75))
+
+    @property
+    def can_raise(self):
+        return self.suggested_days is not None and self.suggested_days > self.job.delivery_days
+
+
+def job_delivery_insight(job) -> DeliveryInsight | None:
+    """The insight for one Job, or None when its orders rarely need more time."""
+    recent = list(
+        Order.objects.filter(job=job, started_at__isnull=False)
+        .annotate(
+            extended=Exists(
+                ExtensionRequest.objects.filter(order=OuterRef("pk"), state=RequestState.APPROVED)
+            ),
+            first_delivery=Subquery(
+                Message.objects.filter(order=OuterRef("pk"), kind=MessageKind.DELIVERY)
+                .order_by("created_at")
+                .values("created_at")[:1]
+            ),
+        )
+        .order_by("-started_at")
+        .values("started_at", "extended", "first_delivery")[: settings.EXTENSION_INSIGHT_WINDOW]
+    )
+    extended = sum(1 for o in recent if o["extended"])
+    if extended < settings.EXTENSION_INSIGHT_THRESHOLD:
+        return None
+    actual = [
+        round((o["first_delivery"] - o["started_at"]).total_seconds() / 86400, 1)
+        for o in recent
+        if o["first_delivery"]
+    ]
+    return DeliveryInsight(job=job, window=len(recent), extended=extended, actual_days=actual)
+
+
+def jobs_needing_more_time(seller) -> list[DeliveryInsight]:
+    """Insights for the seller's Jobs whose orders often needed more time.
+
+    Only Jobs with at least THRESHOLD approved extensions ever are looked at
+    closely, so the cost follows those Jobs, not the number of orders.
+    """
+    job_ids = (
+        ExtensionRequest.objects.filter(order__seller=seller, state=RequestState.APPROVED)
+        .values("order__job")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=settings.EXTENSION_INSIGHT_THRESHOLD)
+        .values("order__job")
+    )
+    jobs = Job.objects.filter(pk__in=job_ids).order_by("title")
+    return [i for job in jobs if (i := job_delivery_insight(job)) is not None]

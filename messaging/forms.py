@@ -1,0 +1,73 @@
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from .attachments import allowed_extensions, check_upload
+from .models import MessageKind
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Zero or more files, each checked for size and type by content."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            f"Up to {settings.ATTACHMENT_MAX_FILES} files, "
+            f"{settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB each: "
+            f"{', '.join(allowed_extensions())}.",
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        uploads = (
+            [single(d, initial) for d in data]
+            if isinstance(data, list | tuple)
+            else ([single(data, initial)] if data else [])
+        )
+        uploads = [u for u in uploads if u]
+        if len(uploads) > settings.ATTACHMENT_MAX_FILES:
+            raise ValidationError(f"Attach at most {settings.ATTACHMENT_MAX_FILES} files.")
+        errors = []
+        for upload in uploads:
+            try:
+                upload.checked_content_type = check_upload(upload)
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return uploads
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label="Message",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write a message before sending."},
+    )
+    kind = forms.ChoiceField(
+        label="Send as",
+        choices=[
+            (MessageKind.MESSAGE, "Message"),
+            (MessageKind.UPDATE, "Progress update (with drafts)"),
+        ],
+        initial=MessageKind.MESSAGE,
+        required=False,
+    )
+    files = AttachmentsField(label="Attach files")
+
+    def __init__(self, *args, is_seller=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_seller = is_seller
+        if not is_seller:
+            del self.fields["kind"]
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or MessageKind.MESSAGE

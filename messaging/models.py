@@ -1,0 +1,135 @@
+import os
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.utils import timezone
+
+
+class PrivateStorage(FileSystemStorage):
+    """Attachments live outside STATIC/MEDIA: no URL serves them directly.
+    Only ``messaging.views.attachment_download`` does, after checking the viewer.
+    The folder is read from settings.PRIVATE_MEDIA_ROOT each time."""
+
+    def __init__(self):
+        super().__init__(base_url=None)
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
+private_storage = PrivateStorage()
+
+
+def attachment_path(instance, filename):
+    # A random name: the original name is kept in the row, never on disk.
+    now = timezone.now()
+    return f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}"
+
+
+class MessageKind(models.TextChoices):
+    MESSAGE = "message", "Message"
+    UPDATE = "update", "Progress update"
+    DELIVERY = "delivery", "Delivery"
+
+
+class Message(models.Model):
+    """One entry in an order's conversation (one thread per order)."""
+
+    order = models.ForeignKey("sales.Order", on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=MessageKind.choices, default=MessageKind.MESSAGE)
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["order", "created_at"], name="message_order_created")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.order_id} by {self.sender_id}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(storage=private_storage, upload_to=attachment_path, max_length=200)
+    name = models.CharField("original name", max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def extension(self):
+        return os.path.splitext(self.name)[1].lower().lstrip(".")
+
+
+class NotificationKind(models.TextChoices):
+    ORDER_PLACED = "order_placed", "New order"
+    REQUIREMENTS_SUBMITTED = "requirements_submitted", "Requirements submitted"
+    MESSAGE = "message", "New message"
+    DELIVERED = "delivered", "Order delivered"
+    REVISION_REQUESTED = "revision_requested", "Revision requested"
+    COMPLETED = "completed", "Order completed"
+    CANCELED = "canceled", "Order canceled"
+    EXTENSION_REQUESTED = "extension_requested", "Extension requested"
+    EXTENSION_ANSWERED = "extension_answered", "Extension answered"
+    CANCELLATION_REQUESTED = "cancellation_requested", "Cancellation requested"
+    CANCELLATION_ANSWERED = "cancellation_answered", "Cancellation answered"
+    TICKET_ANSWERED = "ticket_answered", "Support ticket answered"
+
+
+class Notification(models.Model):
+    """A notice to one user, written in the same transaction as the change it
+    reports (an outbox): e-mail goes out after commit and is marked when sent.
+
+    ``key`` names what it reports (for example ``message:42``); the unique rule
+    on (recipient, kind, key) makes a second identical notice impossible.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    key = models.CharField(max_length=64)
+    order = models.ForeignKey(
+        "sales.Order", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "key"], name="notification_once_per_event"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-created_at"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(emailed_at__isnull=True),
+                name="notification_unsent",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text

@@ -1,0 +1,80 @@
+"""Writes to the order conversation."""
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from sales.models import Order
+
+from .attachments import clean_name
+from .models import Attachment, Message, MessageKind, Notification, NotificationKind
+from .notifications import notify
+
+
+class MessagingError(Exception):
+    """A refusal, worded for the person who asked."""
+
+
+def message_create(*, order: Order, sender, kind: str, body: str, files=()) -> Message:
+    """Write a message with its attachments. Must run inside the caller's
+    transaction; the caller has checked that ``sender`` is on the order and
+    that ``files`` passed ``check_upload``. Stamps the seller's first reply."""
+    body = (body or "").strip()
+    if not body:
+        raise MessagingError("Write a message before sending.")
+    message = Message.objects.create(order=order, sender=sender, kind=kind, body=body)
+    for upload in files:
+        Attachment.objects.create(
+            message=message,
+            file=upload,
+            name=clean_name(upload.name),
+            content_type=getattr(upload, "checked_content_type", "application/octet-stream"),
+            size=upload.size,
+        )
+    if sender.pk == order.seller_id and order.seller_first_message_at is None:
+        # Conditional: only the first message of the seller sets it.
+        Order.objects.filter(pk=order.pk, seller_first_message_at=None).update(
+            seller_first_message_at=message.created_at
+        )
+    return message
+
+
+def message_send(*, order: Order, sender, body: str, kind: str = MessageKind.MESSAGE, files=()):
+    """Post a plain message or (seller only) a progress update, and tell the
+    other party. Raises ``MessagingError``."""
+    role = order.role_of(sender)
+    if role is None:
+        raise MessagingError("Only the buyer and the seller can write in this conversation.")
+    if kind == MessageKind.UPDATE and role != "seller":
+        raise MessagingError("Only the seller can send progress updates.")
+    if kind not in (MessageKind.MESSAGE, MessageKind.UPDATE):
+        raise MessagingError("Deliveries are sent with the Deliver button.")
+    with transaction.atomic():
+        message = message_create(order=order, sender=sender, kind=kind, body=body, files=files)
+        label = "a progress update" if kind == MessageKind.UPDATE else "a message"
+        notify(
+            recipients=[order.other_party(sender)],
+            kind=NotificationKind.MESSAGE,
+            key=f"message:{message.pk}",
+            order=order,
+            text=f"{sender.username} sent {label} on order #{order.number}.",
+        )
+    return message
+
+
+def thread_mark_read(*, order: Order, user) -> None:
+    """The user opened the conversation: everything in it so far is read."""
+    now = timezone.now()
+    field = "seller_read_at" if user.pk == order.seller_id else "buyer_read_at"
+    Order.objects.filter(pk=order.pk).update(**{field: now})
+    setattr(order, field, now)
+    Notification.objects.filter(
+        Q(kind=NotificationKind.MESSAGE), recipient=user, order=order, read_at=None
+    ).update(read_at=now)
+
+
+def notifications_mark_read(*, user, pk=None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at=None)
+    if pk is not None:
+        qs = qs.filter(pk=pk)
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("orders/<str:number>/messages/", views.message_send, name="message_send"),
+    path("orders/<str:number>/files/<int:pk>/", views.attachment_download, name="attachment"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notification_read, name="notifications_read"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+]

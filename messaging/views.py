@@ -1,0 +1,72 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from sales.selectors import order_for_participant
+from sales.views import invalid, refuse
+
+from . import services
+from .forms import MessageForm
+from .models import Attachment, Notification
+
+
+@login_required
+@require_POST
+def message_send(request, number):
+    order = order_for_participant(request.user, number)
+    form = MessageForm(request.POST, request.FILES, is_seller=order.seller_id == request.user.pk)
+    if not form.is_valid():
+        return invalid(request, order, message_form=form)
+    try:
+        services.message_send(
+            order=order,
+            sender=request.user,
+            body=form.cleaned_data["body"],
+            kind=form.cleaned_data.get("kind") or "message",
+            files=form.cleaned_data["files"],
+        )
+    except services.MessagingError as error:
+        return refuse(request, order, error)
+    messages.success(request, "Message sent.")
+    return redirect(f"{order.get_absolute_url()}#conversation")
+
+
+@login_required
+def attachment_download(request, number, pk):
+    """Serve a file only to the buyer and seller of its order."""
+    order = order_for_participant(request.user, number)
+    attachment = get_object_or_404(Attachment, pk=pk, message__order=order)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("This file is no longer available.") from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def notification_list(request):
+    page = Paginator(
+        Notification.objects.filter(recipient=request.user).select_related("order"), 30
+    ).get_page(request.GET.get("page"))
+    return render(request, "messaging/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_read(request, pk=None):
+    """Mark one notice (and follow its link) or all of them as read."""
+    if pk is not None:
+        notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+        services.notifications_mark_read(user=request.user, pk=pk)
+        return redirect(notification.url or "messaging:notifications")
+    services.notifications_mark_read(user=request.user)
+    messages.success(request, "All notifications marked as read.")
+    return redirect("messaging:notifications")

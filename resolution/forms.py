@@ -1,0 +1,88 @@
+from django import forms
+from django.db.models import Q
+
+from sales.models import Order
+
+from .models import EXTENSION_MAX_DAYS, EXTENSION_MIN_DAYS
+
+
+class ReasonField(forms.CharField):
+    def __init__(self, *, required_message, **kwargs):
+        kwargs.setdefault("max_length", 1000)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
+        super().__init__(error_messages={"required": required_message}, **kwargs)
+
+
+class ExtensionRequestForm(forms.Form):
+    days = forms.IntegerField(
+        label="More days",
+        min_value=EXTENSION_MIN_DAYS,
+        max_value=EXTENSION_MAX_DAYS,
+        error_messages={
+            "required": "How many more days do you need?",
+            "invalid": f"Enter a whole number of days, {EXTENSION_MIN_DAYS} to {EXTENSION_MAX_DAYS}.",
+            "min_value": f"Ask for at least {EXTENSION_MIN_DAYS} day.",
+            "max_value": f"Ask for at most {EXTENSION_MAX_DAYS} days.",
+        },
+    )
+    reason = ReasonField(
+        label="Why do you need more time?",
+        required_message="Tell the buyer why you need more time.",
+    )
+
+
+class VacationForm(ExtensionRequestForm):
+    reason = ReasonField(
+        label="Message to your buyers",
+        required_message="Tell your buyers why you need more time.",
+        initial="I'm away for a few days and need a little more time. Thank you for understanding!",
+    )
+
+
+class CancellationRequestForm(forms.Form):
+    reason = ReasonField(
+        label="Why cancel?", required_message="Give a reason for the cancellation."
+    )
+
+
+class LateCancelForm(forms.Form):
+    reason = ReasonField(
+        label="Why cancel?",
+        required_message="Give a reason for the cancellation.",
+        initial="The order is more than a day late.",
+    )
+
+
+class TicketForm(forms.Form):
+    subject = forms.CharField(
+        max_length=120, error_messages={"required": "Give your ticket a subject."}
+    )
+    body = forms.CharField(
+        label="How can we help?",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Tell us what happened."},
+    )
+    order = forms.CharField(
+        label="Order number (optional)",
+        required=False,
+        max_length=16,
+        help_text="If this is about one of your orders, its number, for example 7KQ2M9XHPD.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_order(self):
+        number = self.cleaned_data["order"].strip().lstrip("#").upper()
+        if not number:
+            return None
+        order = (
+            Order.objects.filter(number=number)
+            .filter(Q(buyer=self.user) | Q(seller=self.user))
+            .first()
+        )
+        if order is None:
+            raise forms.ValidationError("None of your orders has this number.")
+        return order

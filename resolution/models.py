@@ -1,0 +1,167 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
+
+EXTENSION_MIN_DAYS = 1
+EXTENSION_MAX_DAYS = 30
+
+
+class RequestState(models.TextChoices):
+    OPEN = "open", "Waiting for an answer"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+
+
+class OrderRequest(FSMModelMixin, models.Model):
+    """A question one party asks the other in the Resolution Center.
+
+    One request of each kind may be open per order; the rest is history.
+    """
+
+    order = models.ForeignKey("sales.Order", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(max_length=1000)
+    state = FSMField(default=RequestState.OPEN, choices=RequestState.choices, protected=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+    @property
+    def is_open(self):
+        return self.state == RequestState.OPEN
+
+    @property
+    def expires_at(self):
+        from datetime import timedelta
+
+        return self.created_at + timedelta(hours=settings.REQUEST_ANSWER_HOURS)
+
+    def _close(self, *, by, now):
+        self.answered_by = by
+        self.answered_at = now
+
+    @transition(field=state, source=RequestState.OPEN, target=RequestState.DECLINED)
+    def decline(self, *, by, now):
+        self._close(by=by, now=now)
+
+    @transition(field=state, source=RequestState.OPEN, target=RequestState.WITHDRAWN)
+    def withdraw(self, *, by, now):
+        self._close(by=by, now=now)
+
+    @transition(field=state, source=RequestState.OPEN, target=RequestState.EXPIRED)
+    def expire(self, *, now):
+        self._close(by=None, now=now)
+
+
+class ExtensionRequest(OrderRequest):
+    """The seller asks the buyer for more days on an active order."""
+
+    order = models.ForeignKey(
+        "sales.Order", on_delete=models.CASCADE, related_name="extension_requests"
+    )
+    days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(EXTENSION_MIN_DAYS), MaxValueValidator(EXTENSION_MAX_DAYS)]
+    )
+    due_before = models.DateTimeField(null=True, blank=True)
+    due_after = models.DateTimeField(null=True, blank=True)
+
+    class Meta(OrderRequest.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(state="open"), name="one_open_extension_per_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(days__gte=EXTENSION_MIN_DAYS, days__lte=EXTENSION_MAX_DAYS),
+                name="extension_days_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(state="open"), name="extension_open_created"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.days} more days on {self.order}"
+
+    @transition(field="state", source=RequestState.OPEN, target=RequestState.APPROVED)
+    def approve(self, *, by, now, due_before, due_after):
+        self._close(by=by, now=now)
+        self.due_before = due_before
+        self.due_after = due_after
+
+
+class CancellationRequest(OrderRequest):
+    """Either party asks to cancel by mutual agreement."""
+
+    order = models.ForeignKey(
+        "sales.Order", on_delete=models.CASCADE, related_name="cancellation_requests"
+    )
+
+    class Meta(OrderRequest.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(state="open"), name="one_open_cancellation_per_order"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(state="open"), name="cancellation_open_created"
+            )
+        ]
+
+    def __str__(self):
+        return f"Cancel {self.order}"
+
+    @transition(field="state", source=RequestState.OPEN, target=RequestState.APPROVED)
+    def accept(self, *, by, now):
+        self._close(by=by, now=now)
+
+
+class TicketStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered"
+    CLOSED = "closed", "Closed"
+
+
+class SupportTicket(models.Model):
+    """'Create a support ticket': a user writes, staff answer in the admin."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="support_tickets"
+    )
+    order = models.ForeignKey(
+        "sales.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    subject = models.CharField(max_length=120)
+    body = models.TextField(max_length=5000)
+    status = models.CharField(
+        max_length=16, choices=TicketStatus.choices, default=TicketStatus.OPEN
+    )
+    answer = models.TextField(max_length=5000, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self):
+        return self.subject

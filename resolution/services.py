@@ -1,0 +1,345 @@
+"""The Resolution Center: extension and mutual-cancellation requests, tickets.
+
+Locks are always taken order first, then request, so two services touching
+the same order and request can never wait on each other in a circle.
+"""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from messaging.models import NotificationKind
+from messaging.notifications import notify
+from sales.models import CancelBy, EventKind, Order, State
+from sales.services import OrderActionError, due_change_record, event_record, order_cancel
+
+from .models import (
+    EXTENSION_MAX_DAYS,
+    EXTENSION_MIN_DAYS,
+    CancellationRequest,
+    ExtensionRequest,
+    RequestState,
+    SupportTicket,
+    TicketStatus,
+)
+
+
+class RequestError(OrderActionError):
+    """A refusal, worded for the person who asked."""
+
+
+def _lock_order(order) -> Order:
+    return Order.objects.select_for_update().select_related("buyer", "seller").get(pk=order.pk)
+
+
+def _lock_request(model, request, order):
+    try:
+        return model.objects.select_for_update().get(pk=request.pk, order=order)
+    except model.DoesNotExist:
+        raise RequestError("That request does not exist.") from None
+
+
+def _require_open(request):
+    if not request.is_open:
+        raise RequestError(f"This request was already {request.get_state_display().lower()}.")
+
+
+# -- extension requests ------------------------------------------------------
+
+
+def extension_request_create(*, order: Order, actor, days: int, reason: str) -> ExtensionRequest:
+    """The seller asks for ``days`` more days on an active order.
+
+    Raises ``RequestError``. Locks the order.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise RequestError("Tell the buyer why you need more time.")
+    if not isinstance(days, int) or not EXTENSION_MIN_DAYS <= days <= EXTENSION_MAX_DAYS:
+        raise RequestError(f"Ask for {EXTENSION_MIN_DAYS} to {EXTENSION_MAX_DAYS} more days.")
+    with transaction.atomic():
+        order = _lock_order(order)
+        if actor.pk != order.seller_id:
+            raise RequestError("Only the seller can ask for more time.")
+        if order.state != State.ACTIVE:
+            raise RequestError("You can ask for more time only while the order is in progress.")
+        if order.extension_requests.filter(state=RequestState.OPEN).exists():
+            raise RequestError("This order already has an extension request waiting for an answer.")
+        try:
+            with transaction.atomic():
+                request = ExtensionRequest.objects.create(
+                    order=order, requested_by=actor, days=days, reason=reason
+                )
+        except IntegrityError:  # the partial unique index: one open request
+            raise RequestError(
+                "This order already has an extension request waiting for an answer."
+            ) from None
+        event = event_record(
+            order,
+            kind=EventKind.EXTENSION_REQUESTED,
+            actor=actor,
+            data={"days": days, "reason": reason, "request": request.pk},
+        )
+        notify(
+            recipients=[order.buyer],
+            kind=NotificationKind.EXTENSION_REQUESTED,
+            key=f"event:{event.pk}",
+            order=order,
+            text=f"{actor.username} asks for {days} more day{'s' if days != 1 else ''} on "
+            f"#{order.number}: {reason}",
+        )
+    return request
+
+
+def extension_request_approve(*, request: ExtensionRequest, actor) -> ExtensionRequest:
+    """The buyer approves: the due date moves ``days`` forward from the current
+    due date (not from now). Locks the order, then the request."""
+    with transaction.atomic():
+        order = _lock_order(request.order)
+        request = _lock_request(ExtensionRequest, request, order)
+        if actor.pk != order.buyer_id:
+            raise RequestError("Only the buyer can answer this request.")
+        _require_open(request)
+        if order.state != State.ACTIVE:
+            raise RequestError("This order is no longer in progress, so its due date can't move.")
+        before = order.due_at
+        order.due_at = before + timedelta(days=request.days)
+        order.save(update_fields=["due_at"])
+        request.approve(by=actor, now=timezone.now(), due_before=before, due_after=order.due_at)
+        request.save()
+        event = event_record(
+            order,
+            kind=EventKind.EXTENSION_APPROVED,
+            actor=actor,
+            data={"days": request.days, "request": request.pk},
+        )
+        due_change_record(order, actor=actor, before=before, reason="extension")
+        _answer_notice(
+            order,
+            event,
+            recipient=order.seller,
+            kind="extension",
+            text=f"{actor.username} approved {request.days} more days on "
+            f"#{order.number}. It is now due {_fmt(order.due_at)}.",
+        )
+    return request
+
+
+def extension_request_decline(*, request: ExtensionRequest, actor) -> ExtensionRequest:
+    return _close_request(
+        ExtensionRequest,
+        request,
+        actor,
+        "decline",
+        role="buyer",
+        kind=EventKind.EXTENSION_DECLINED,
+        notice="extension",
+        text="{actor} declined the extension request on #{number}.",
+    )
+
+
+def extension_request_withdraw(*, request: ExtensionRequest, actor) -> ExtensionRequest:
+    return _close_request(
+        ExtensionRequest,
+        request,
+        actor,
+        "withdraw",
+        role="requester",
+        kind=EventKind.EXTENSION_WITHDRAWN,
+        notice="extension",
+        text="{actor} withdrew the extension request on #{number}.",
+    )
+
+
+def extension_request_vacation(*, seller, days: int, reason: str):
+    """Send the same extension request to every active order of the seller.
+
+    Returns (requests created, orders skipped with the reason why).
+    """
+    created, skipped = [], []
+    for order in Order.objects.filter(seller=seller, state=State.ACTIVE).order_by("due_at"):
+        try:
+            created.append(
+                extension_request_create(order=order, actor=seller, days=days, reason=reason)
+            )
+        except RequestError as error:
+            skipped.append((order, str(error)))
+    return created, skipped
+
+
+# -- mutual cancellation -----------------------------------------------------
+
+
+def cancellation_request_create(*, order: Order, actor, reason: str) -> CancellationRequest:
+    """Either party asks to cancel by mutual agreement. Locks the order."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RequestError("Give a reason for the cancellation.")
+    with transaction.atomic():
+        order = _lock_order(order)
+        if order.role_of(actor) is None:
+            raise RequestError("Only the buyer and the seller can ask to cancel.")
+        if order.state not in (State.PENDING, State.ACTIVE, State.DELIVERED):
+            raise RequestError(
+                f"This order is {order.get_state_display().lower()}; it can't be canceled."
+            )
+        if order.cancellation_requests.filter(state=RequestState.OPEN).exists():
+            raise RequestError(
+                "This order already has a cancellation request waiting for an answer."
+            )
+        try:
+            with transaction.atomic():
+                request = CancellationRequest.objects.create(
+                    order=order, requested_by=actor, reason=reason
+                )
+        except IntegrityError:
+            raise RequestError(
+                "This order already has a cancellation request waiting for an answer."
+            ) from None
+        event = event_record(
+            order,
+            kind=EventKind.CANCELLATION_REQUESTED,
+            actor=actor,
+            data={"reason": reason, "request": request.pk},
+        )
+        notify(
+            recipients=[order.other_party(actor)],
+            kind=NotificationKind.CANCELLATION_REQUESTED,
+            key=f"event:{event.pk}",
+            order=order,
+            text=f"{actor.username} asks to cancel #{order.number}: {reason}",
+        )
+    return request
+
+
+def cancellation_request_accept(*, request: CancellationRequest, actor) -> CancellationRequest:
+    """The other party agrees: the order is canceled by mutual agreement."""
+    with transaction.atomic():
+        order = _lock_order(request.order)
+        request = _lock_request(CancellationRequest, request, order)
+        if order.role_of(actor) is None or actor.pk == request.requested_by_id:
+            raise RequestError("Only the other party can answer this request.")
+        _require_open(request)
+        request.accept(by=actor, now=timezone.now())
+        request.save()
+        order_cancel(order=order, actor=actor, reason=request.reason, by=CancelBy.MUTUAL)
+    return request
+
+
+def cancellation_request_decline(*, request: CancellationRequest, actor) -> CancellationRequest:
+    return _close_request(
+        CancellationRequest,
+        request,
+        actor,
+        "decline",
+        role="other",
+        kind=EventKind.CANCELLATION_DECLINED,
+        notice="cancellation",
+        text="{actor} declined to cancel #{number}; the order goes on.",
+    )
+
+
+def cancellation_request_withdraw(*, request: CancellationRequest, actor) -> CancellationRequest:
+    return _close_request(
+        CancellationRequest,
+        request,
+        actor,
+        "withdraw",
+        role="requester",
+        kind=EventKind.CANCELLATION_WITHDRAWN,
+        notice="cancellation",
+        text="{actor} withdrew the request to cancel #{number}.",
+    )
+
+
+# -- shared ------------------------------------------------------------------
+
+
+def _close_request(model, request, actor, verb, *, role, kind, notice, text):
+    """Decline or withdraw an open request. Locks the order, then the request."""
+    with transaction.atomic():
+        order = _lock_order(request.order)
+        request = _lock_request(model, request, order)
+        is_requester = actor.pk == request.requested_by_id
+        if role == "requester" and not is_requester:
+            raise RequestError("Only the one who asked can withdraw this request.")
+        if role == "buyer" and actor.pk != order.buyer_id:
+            raise RequestError("Only the buyer can answer this request.")
+        if role == "other" and (order.role_of(actor) is None or is_requester):
+            raise RequestError("Only the other party can answer this request.")
+        _require_open(request)
+        getattr(request, verb)(by=actor, now=timezone.now())
+        request.save()
+        event = event_record(order, kind=kind, actor=actor, data={"request": request.pk})
+        _answer_notice(
+            order,
+            event,
+            recipient=order.other_party(actor),
+            kind=notice,
+            text=text.format(actor=actor.username, number=order.number),
+        )
+    return request
+
+
+def _answer_notice(order, event, *, recipient, kind, text):
+    notify(
+        recipients=[recipient],
+        kind=(
+            NotificationKind.EXTENSION_ANSWERED
+            if kind == "extension"
+            else NotificationKind.CANCELLATION_ANSWERED
+        ),
+        key=f"event:{event.pk}",
+        order=order,
+        text=text,
+    )
+
+
+def _fmt(when):
+    return timezone.localtime(when).strftime("%d %b %Y, %H:%M %Z")
+
+
+# -- support tickets ---------------------------------------------------------
+
+
+def ticket_create(*, user, subject: str, body: str, order: Order | None = None) -> SupportTicket:
+    """Open a ticket, optionally about one of the user's own orders."""
+    if order is not None and order.role_of(user) is None:
+        raise RequestError("You can only link one of your own orders.")
+    return SupportTicket.objects.create(
+        user=user, subject=subject.strip(), body=body.strip(), order=order
+    )
+
+
+def ticket_answer(*, ticket: SupportTicket, staff, answer: str) -> SupportTicket:
+    """Staff answer a ticket; the user is told once per answer."""
+    answer = (answer or "").strip()
+    if not answer:
+        raise RequestError("Write an answer.")
+    with transaction.atomic():
+        ticket = SupportTicket.objects.select_for_update().get(pk=ticket.pk)
+        if ticket.status == TicketStatus.CLOSED:
+            raise RequestError("This ticket is closed.")
+        ticket.answer = answer
+        ticket.answered_by = staff
+        ticket.answered_at = timezone.now()
+        ticket.status = TicketStatus.ANSWERED
+        ticket.save()
+        notify(
+            recipients=[ticket.user],
+            kind=NotificationKind.TICKET_ANSWERED,
+            key=f"ticket:{ticket.pk}:{ticket.answered_at.timestamp():.0f}",
+            order=ticket.order,
+            url=f"/support/{ticket.pk}/",
+            text=f"Customer Support answered your ticket “{ticket.subject}”.",
+        )
+    return ticket
+
+
+def ticket_close(*, ticket: SupportTicket, staff) -> SupportTicket:
+    SupportTicket.objects.filter(pk=ticket.pk).exclude(status=TicketStatus.CLOSED).update(
+        status=TicketStatus.CLOSED, closed_at=timezone.now()
+    )
+    ticket.refresh_from_db()
+    return ticket

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import views
+
+app_name = "resolution"
+
+urlpatterns = [
+    path("resolution/", views.resolution_center, name="center"),
+    path("resolution/vacation/", views.vacation, name="vacation"),
+    path("orders/<str:number>/extension/", views.extension_create, name="extension_create"),
+    path(
+        "orders/<str:number>/extension/<int:pk>/<str:answer>/",
+        views.extension_answer,
+        name="extension_answer",
+    ),
+    path(
+        "orders/<str:number>/cancellation/", views.cancellation_create, name="cancellation_create"
+    ),
+    path(
+        "orders/<str:number>/cancellation/<int:pk>/<str:answer>/",
+        views.cancellation_answer,
+        name="cancellation_answer",
+    ),
+    path("orders/<str:number>/cancel-late/", views.late_cancel, name="late_cancel"),
+    path("support/", views.ticket_list, name="tickets"),
+    path("support/new/", views.ticket_create, name="ticket_create"),
+    path("support/<int:pk>/", views.ticket_detail, name="ticket_detail"),
+]

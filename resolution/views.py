@@ -1,0 +1,192 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from sales.models import State
+from sales.selectors import order_for_participant
+from sales.services import OrderActionError, order_cancel_very_late
+from sales.views import invalid, refuse
+
+from . import services
+from .forms import (
+    CancellationRequestForm,
+    ExtensionRequestForm,
+    LateCancelForm,
+    TicketForm,
+    VacationForm,
+)
+from .models import CancellationRequest, ExtensionRequest, RequestState, SupportTicket
+
+
+def _request_for(order, model, pk):
+    # The request must belong to this order, which the viewer is on: else 404.
+    return get_object_or_404(model, pk=pk, order=order)
+
+
+@login_required
+@require_POST
+def extension_create(request, number):
+    order = order_for_participant(request.user, number)
+    form = ExtensionRequestForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, order, extension_form=form)
+    try:
+        services.extension_request_create(
+            order=order,
+            actor=request.user,
+            days=form.cleaned_data["days"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.RequestError as error:
+        return refuse(request, order, error)
+    messages.success(request, "Extension request sent: the buyer has been asked to approve it.")
+    return redirect(order)
+
+
+_EXTENSION_ANSWERS = {
+    "approve": (services.extension_request_approve, "Approved: the due date moved."),
+    "decline": (services.extension_request_decline, "Declined: the due date stays."),
+    "withdraw": (services.extension_request_withdraw, "Extension request withdrawn."),
+}
+_CANCELLATION_ANSWERS = {
+    "accept": (services.cancellation_request_accept, "The order was canceled by mutual agreement."),
+    "decline": (services.cancellation_request_decline, "Declined: the order goes on."),
+    "withdraw": (services.cancellation_request_withdraw, "Cancellation request withdrawn."),
+}
+
+
+@login_required
+@require_POST
+def extension_answer(request, number, pk, answer):
+    return _answer(request, number, pk, ExtensionRequest, _EXTENSION_ANSWERS, answer)
+
+
+@login_required
+@require_POST
+def cancellation_answer(request, number, pk, answer):
+    return _answer(request, number, pk, CancellationRequest, _CANCELLATION_ANSWERS, answer)
+
+
+def _answer(request, number, pk, model, actions, answer):
+    order = order_for_participant(request.user, number)
+    obj = _request_for(order, model, pk)
+    if answer not in actions:
+        raise Http404("No such answer.")
+    service, done = actions[answer]
+    try:
+        service(request=obj, actor=request.user)
+    except services.RequestError as error:
+        return refuse(request, order, error)
+    messages.success(request, done)
+    return redirect(order)
+
+
+@login_required
+@require_POST
+def cancellation_create(request, number):
+    order = order_for_participant(request.user, number)
+    form = CancellationRequestForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, order, cancellation_form=form)
+    try:
+        services.cancellation_request_create(
+            order=order, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except services.RequestError as error:
+        return refuse(request, order, error)
+    messages.success(request, "Cancellation request sent: the other party has been asked.")
+    return redirect(order)
+
+
+@login_required
+@require_POST
+def late_cancel(request, number):
+    order = order_for_participant(request.user, number)
+    form = LateCancelForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, order, late_cancel_form=form)
+    try:
+        order_cancel_very_late(order=order, actor=request.user, reason=form.cleaned_data["reason"])
+    except OrderActionError as error:
+        return refuse(request, order, error)
+    messages.success(request, "The order was canceled.")
+    return redirect(order)
+
+
+@login_required
+def resolution_center(request):
+    """Requests waiting for the user's answer, their own open requests, and tickets."""
+    user = request.user
+    extensions = ExtensionRequest.objects.filter(state=RequestState.OPEN).select_related(
+        "order", "requested_by"
+    )
+    cancellations = CancellationRequest.objects.filter(state=RequestState.OPEN).select_related(
+        "order", "requested_by"
+    )
+    context = {
+        "extensions_to_answer": extensions.filter(order__buyer=user),
+        "extensions_sent": extensions.filter(order__seller=user),
+        "cancellations_to_answer": (
+            cancellations.filter(order__buyer=user) | cancellations.filter(order__seller=user)
+        ).exclude(requested_by=user),
+        "cancellations_sent": cancellations.filter(requested_by=user),
+        "tickets": SupportTicket.objects.filter(user=user)[:10],
+        "active_orders": user.sales.filter(state=State.ACTIVE).count(),
+    }
+    return render(request, "resolution/center.html", context)
+
+
+@login_required
+def vacation(request):
+    """Ask every active order's buyer for the same extension at once."""
+    form = VacationForm(request.POST or None)
+    active = request.user.sales.filter(state=State.ACTIVE).count()
+    if request.method == "POST" and form.is_valid():
+        created, skipped = services.extension_request_vacation(
+            seller=request.user, days=form.cleaned_data["days"], reason=form.cleaned_data["reason"]
+        )
+        if created:
+            messages.success(
+                request,
+                f"Extension requests sent to {len(created)} order{'s' if len(created) != 1 else ''}.",
+            )
+        for order, why in skipped:
+            messages.warning(request, f"#{order.number}: {why}")
+        if not created and not skipped:
+            messages.info(request, "You have no active orders, so nothing was sent.")
+        return redirect("resolution:center")
+    return render(request, "resolution/vacation.html", {"form": form, "active": active})
+
+
+@login_required
+def ticket_list(request):
+    tickets = SupportTicket.objects.filter(user=request.user).select_related("order")
+    return render(request, "resolution/ticket_list.html", {"tickets": tickets})
+
+
+@login_required
+def ticket_create(request):
+    initial = {"order": request.GET.get("order", "")[:16]}
+    form = TicketForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        ticket = services.ticket_create(
+            user=request.user,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            order=form.cleaned_data["order"],
+        )
+        messages.success(
+            request, "Your ticket was sent. Our support team will get back to you shortly."
+        )
+        return redirect("resolution:ticket_detail", pk=ticket.pk)
+    return render(request, "resolution/ticket_form.html", {"form": form})
+
+
+@login_required
+def ticket_detail(request, pk):
+    ticket = get_object_or_404(
+        SupportTicket.objects.select_related("order"), pk=pk, user=request.user
+    )
+    return render(request, "resolution/ticket_detail.html", {"ticket": ticket})
