@@ -24,8 +24,25 @@ def pytest_runtest_setup(item):
             _missing(
                 "needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1/marketplace"
             )
+    if item.get_closest_marker("redis"):
+        from django.conf import settings
+
+        if not settings.REDIS_URL:
+            _missing(
+                "needs Redis as the Celery broker: run with REDIS_URL=redis://127.0.0.1:6379/0"
+            )
     if item.get_closest_marker("browser") and not shutil.which(CHROMIUM):
         _missing(f"needs Chromium at {CHROMIUM}: apt-get install -y chromium")
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Tasks run inline in tests, unless a test starts a real worker."""
+    from marketplace.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = True
 
 
 @pytest.fixture(autouse=True)

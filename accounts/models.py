@@ -27,3 +27,11 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.username
+
+    @property
+    def zoneinfo(self):
+        """The user's time zone, for dates written into notices and e-mails."""
+        try:
+            return zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")

@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+MAX_DELIVERY_DAYS = 90
+
 
 class JobQuerySet(models.QuerySet):
     def orderable(self):
@@ -26,7 +28,7 @@ class Job(models.Model):
         help_text="In US dollars, from $5 to $10,000.",
     )
     delivery_days = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DELIVERY_DAYS)],
         help_text="Days from the moment the buyer submits the requirements, 1 to 90.",
     )
     revisions = models.PositiveSmallIntegerField(

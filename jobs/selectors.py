@@ -14,7 +14,7 @@ from messaging.models import Message, MessageKind
 from resolution.models import ExtensionRequest, RequestState
 from sales.models import Order
 
-from .models import Job
+from .models import MAX_DELIVERY_DAYS, Job
 
 
 @dataclass
@@ -22,16 +22,22 @@ class DeliveryInsight:
     job: Job
     window: int  # started orders looked at
     extended: int  # of those, how many needed an approved extension
-    actual_days: list  # days from start to first delivery, for delivered ones
+    actual: list  # timedeltas from start to first delivery, for delivered ones
+
+    @property
+    def actual_days(self):
+        """The actual times in days, to one decimal, for people to read."""
+        return [round(t.total_seconds() / 86400, 1) for t in self.actual]
 
     @property
     def suggested_days(self):
-        """The 75th-percentile actual delivery time, rounded up to whole days."""
-        if not self.actual_days:
+        """The 75th-percentile actual delivery time (nearest rank), rounded up to
+        whole days and kept within what a Job may promise."""
+        if not self.actual:
             return None
-        ordered = sorted(self.actual_days)
+        ordered = sorted(self.actual)
         p75 = ordered[math.ceil(0.75 * len(ordered)) - 1]
-        return max(1, math.ceil(p75))
+        return min(MAX_DELIVERY_DAYS, max(1, math.ceil(p75.total_seconds() / 86400)))
 
     @property
     def can_raise(self):
@@ -58,12 +64,8 @@ def job_delivery_insight(job) -> DeliveryInsight | None:
     extended = sum(1 for o in recent if o["extended"])
     if extended < settings.EXTENSION_INSIGHT_THRESHOLD:
         return None
-    actual = [
-        round((o["first_delivery"] - o["started_at"]).total_seconds() / 86400, 1)
-        for o in recent
-        if o["first_delivery"]
-    ]
-    return DeliveryInsight(job=job, window=len(recent), extended=extended, actual_days=actual)
+    actual = [o["first_delivery"] - o["started_at"] for o in recent if o["first_delivery"]]
+    return DeliveryInsight(job=job, window=len(recent), extended=extended, actual=actual)
 
 
 def jobs_needing_more_time(seller) -> list[DeliveryInsight]:

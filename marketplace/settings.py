@@ -33,6 +33,10 @@ env = environ.Env(
     SITE_URL=(str, "http://127.0.0.1:8000"),
     EXTENSION_INSIGHT_WINDOW=(int, 10),
     EXTENSION_INSIGHT_THRESHOLD=(int, 3),
+    REDIS_URL=(str, ""),
+    DEADLINE_SCAN_SECONDS=(float, 60.0),
+    SCAN_BATCH_SIZE=(int, 500),
+    EMAIL_CLAIM_MINUTES=(int, 10),
 )
 
 DEBUG = env("DEBUG")
@@ -160,6 +164,60 @@ PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(DATA_DIR / "
 ATTACHMENT_MAX_BYTES = env("ATTACHMENT_MAX_MB") * 1024 * 1024
 ATTACHMENT_MAX_FILES = env("ATTACHMENT_MAX_FILES")
 SITE_URL = env("SITE_URL")
+
+# Celery: Redis in production and CI (REDIS_URL); with no REDIS_URL, kombu's
+# filesystem transport under data/celery, so a bare machine needs no server.
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+else:
+    _queue = DATA_DIR / "celery" / "queue"
+    _queue.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://localhost/"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue),
+        "data_folder_out": str(_queue),
+        "store_processed": False,
+        "polling_interval": 0.5,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message to redeliver
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing must not hang a web request when the broker is down: fail fast,
+# log it, and let the outbox sweep send the e-mail later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+# The periodic work, one static schedule. Every task is safe to run twice.
+DEADLINE_SCAN_SECONDS = env("DEADLINE_SCAN_SECONDS")
+SCAN_BATCH_SIZE = env("SCAN_BATCH_SIZE")
+EMAIL_CLAIM_MINUTES = env("EMAIL_CLAIM_MINUTES")
+CELERY_BEAT_SCHEDULE = {
+    "orders-due-soon": {"task": "sales.tasks.flag_due_soon", "schedule": DEADLINE_SCAN_SECONDS},
+    "orders-late": {"task": "sales.tasks.flag_late", "schedule": DEADLINE_SCAN_SECONDS},
+    "orders-very-late": {"task": "sales.tasks.flag_very_late", "schedule": DEADLINE_SCAN_SECONDS},
+    "deliveries-auto-complete": {
+        "task": "sales.tasks.auto_complete_deliveries",
+        "schedule": DEADLINE_SCAN_SECONDS,
+    },
+    "extension-requests-expire": {
+        "task": "resolution.tasks.expire_extension_requests",
+        "schedule": DEADLINE_SCAN_SECONDS,
+    },
+    "cancellation-requests-carry-out": {
+        "task": "resolution.tasks.carry_out_cancellation_requests",
+        "schedule": DEADLINE_SCAN_SECONDS,
+    },
+    "notification-emails-sweep": {
+        "task": "messaging.tasks.sweep_unsent_notifications",
+        "schedule": DEADLINE_SCAN_SECONDS,
+    },
+}
 
 LOGGING = {
     "version": 1,

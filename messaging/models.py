@@ -82,6 +82,9 @@ class NotificationKind(models.TextChoices):
     REVISION_REQUESTED = "revision_requested", "Revision requested"
     COMPLETED = "completed", "Order completed"
     CANCELED = "canceled", "Order canceled"
+    DUE_SOON = "due_soon", "Order due soon"
+    LATE = "late", "Order late"
+    VERY_LATE = "very_late", "Order very late"
     EXTENSION_REQUESTED = "extension_requested", "Extension requested"
     EXTENSION_ANSWERED = "extension_answered", "Extension answered"
     CANCELLATION_REQUESTED = "cancellation_requested", "Cancellation requested"
@@ -110,6 +113,10 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # A sender's lease on the e-mail: set before sending, so two workers never
+    # send the same notice; a lease left by a dead worker runs out and the
+    # sweep sends the notice then.
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

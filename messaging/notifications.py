@@ -1,15 +1,18 @@
 """Notices: written with the change they report, e-mailed after commit.
 
 ``notify()`` must be called inside the transaction of the change. The row is
-the outbox: if the e-mail cannot go out now (the mail server is down, the
-process dies), ``emailed_at`` stays empty and a later sweep sends it.
+the outbox: after commit a Celery task e-mails it and sets ``emailed_at``. If
+the broker is down, the enqueue failure is logged and the row waits; the
+periodic sweep sends whatever is still unsent, so mail is delayed, never lost.
 """
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import Notification
@@ -32,28 +35,61 @@ def notify(*, recipients, kind, key, text, order=None, url=""):
             kind=kind, key=str(key), recipient__in=[r.recipient for r in rows], emailed_at=None
         ).values_list("pk", flat=True)
     )
-    transaction.on_commit(lambda: send_notification_emails(pks))
+    transaction.on_commit(lambda: enqueue_emails(pks))
 
 
-def send_notification_emails(pks):
-    """E-mail each notice once. A notice is claimed by a conditional update
-    before it is sent, so two senders never mail the same one; a failed send
-    releases the claim so the sweep tries again."""
-    for notification in Notification.objects.filter(pk__in=pks, emailed_at=None).select_related(
-        "recipient"
-    ):
-        claimed = Notification.objects.filter(pk=notification.pk, emailed_at=None).update(
-            emailed_at=timezone.now()
-        )
-        if not claimed:
-            continue
+def enqueue_emails(pks):
+    """Queue one e-mail task per notice. A broker outage must not break the
+    request that made the change: log it; the sweep sends these later."""
+    from .tasks import send_notification_email
+
+    for pk in pks:
         try:
-            _send(notification)
+            send_notification_email.delay(pk)
         except Exception:
-            logger.exception(
-                "Could not e-mail notification %s; it will be retried", notification.pk
+            logger.warning(
+                "Could not queue e-mail for notification %s; the sweep will send it",
+                pk,
+                exc_info=True,
             )
-            Notification.objects.filter(pk=notification.pk).update(emailed_at=None)
+
+
+def email_notification(pk) -> bool:
+    """Send one notice's e-mail, at most once. Returns True if it was sent now.
+
+    The notice is claimed with a conditional update (a lease of
+    EMAIL_CLAIM_MINUTES), then sent, then marked ``emailed_at``. A failed send
+    gives the claim back and raises, so the caller can retry.
+    """
+    now = timezone.now()
+    lease_over = now - timedelta(minutes=settings.EMAIL_CLAIM_MINUTES)
+    claimed = (
+        Notification.objects.filter(pk=pk, emailed_at=None)
+        .filter(Q(email_claimed_at=None) | Q(email_claimed_at__lt=lease_over))
+        .update(email_claimed_at=now)
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("recipient").get(pk=pk)
+    try:
+        _send(notification)
+    except Exception:
+        Notification.objects.filter(pk=pk, email_claimed_at=now).update(email_claimed_at=None)
+        raise
+    Notification.objects.filter(pk=pk).update(emailed_at=timezone.now())
+    return True
+
+
+def unsent_notification_ids(*, now, limit):
+    """Notices still waiting for their e-mail (older than a minute, so the
+    after-commit task gets its chance first), oldest first."""
+    lease_over = now - timedelta(minutes=settings.EMAIL_CLAIM_MINUTES)
+    return list(
+        Notification.objects.filter(emailed_at=None, created_at__lte=now - timedelta(minutes=1))
+        .filter(Q(email_claimed_at=None) | Q(email_claimed_at__lt=lease_over))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def _send(notification):
@@ -63,7 +99,9 @@ def _send(notification):
     link = f"{settings.SITE_URL.rstrip('/')}{notification.url}" if notification.url else ""
     body = f"Hi {user.username},\n\n{notification.text}\n\n{link}\n".rstrip() + "\n"
     send_mail(
-        subject=notification.text[:120],
+        # A header must be one line: a reason typed on two lines would make
+        # send_mail refuse the notice forever.
+        subject=" ".join(notification.text.split())[:120],
         message=body,
         from_email=None,
         recipient_list=[user.email],

@@ -10,6 +10,8 @@ from .attachments import clean_name
 from .models import Attachment, Message, MessageKind, Notification, NotificationKind
 from .notifications import notify
 
+MAX_BODY = 5000
+
 
 class MessagingError(Exception):
     """A refusal, worded for the person who asked."""
@@ -22,6 +24,8 @@ def message_create(*, order: Order, sender, kind: str, body: str, files=()) -> M
     body = (body or "").strip()
     if not body:
         raise MessagingError("Write a message before sending.")
+    if len(body) > MAX_BODY:
+        raise MessagingError(f"Keep a message under {MAX_BODY} characters.")
     message = Message.objects.create(order=order, sender=sender, kind=kind, body=body)
     for upload in files:
         Attachment.objects.create(

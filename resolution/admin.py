@@ -37,13 +37,19 @@ class TicketAnswerForm(forms.ModelForm):
         fields = ("answer",)
         widgets = {"answer": forms.Textarea(attrs={"rows": 6, "cols": 80})}
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.status == TicketStatus.CLOSED and "answer" in self.changed_data:
+            raise forms.ValidationError("This ticket is closed; it can't be answered any more.")
+        return cleaned
+
 
 @admin.register(SupportTicket)
 class SupportTicketAdmin(admin.ModelAdmin):
     """Staff read a ticket and write the answer; saving sends it to the user."""
 
     form = TicketAnswerForm
-    list_display = ("created_at", "subject", "user", "order", "status", "answered_at")
+    list_display = ("subject", "user", "order", "status", "created_at", "answered_at")
     list_filter = ("status",)
     search_fields = ("subject", "user__username", "user__email", "=order__number")
     list_select_related = ("user", "order")

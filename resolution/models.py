@@ -15,6 +15,7 @@ class RequestState(models.TextChoices):
     DECLINED = "declined", "Declined"
     WITHDRAWN = "withdrawn", "Withdrawn"
     EXPIRED = "expired", "Expired"
+    CLOSED = "closed", "Closed: the order moved on"
 
 
 class OrderRequest(FSMModelMixin, models.Model):

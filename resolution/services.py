@@ -6,6 +6,7 @@ the same order and request can never wait on each other in a circle.
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -48,6 +49,17 @@ def _require_open(request):
 # -- extension requests ------------------------------------------------------
 
 
+def extension_request_check_allowed(*, order: Order, actor) -> None:
+    """Raise ``RequestError`` unless the actor may ask for more time now.
+    Views call it before reading the form; the service calls it under the lock."""
+    if actor.pk != order.seller_id:
+        raise RequestError("Only the seller can ask for more time.")
+    if order.state != State.ACTIVE:
+        raise RequestError("You can ask for more time only while the order is in progress.")
+    if order.extension_requests.filter(state=RequestState.OPEN).exists():
+        raise RequestError("This order already has an extension request waiting for an answer.")
+
+
 def extension_request_create(*, order: Order, actor, days: int, reason: str) -> ExtensionRequest:
     """The seller asks for ``days`` more days on an active order.
 
@@ -60,12 +72,7 @@ def extension_request_create(*, order: Order, actor, days: int, reason: str) -> 
         raise RequestError(f"Ask for {EXTENSION_MIN_DAYS} to {EXTENSION_MAX_DAYS} more days.")
     with transaction.atomic():
         order = _lock_order(order)
-        if actor.pk != order.seller_id:
-            raise RequestError("Only the seller can ask for more time.")
-        if order.state != State.ACTIVE:
-            raise RequestError("You can ask for more time only while the order is in progress.")
-        if order.extension_requests.filter(state=RequestState.OPEN).exists():
-            raise RequestError("This order already has an extension request waiting for an answer.")
+        extension_request_check_allowed(order=order, actor=actor)
         try:
             with transaction.atomic():
                 request = ExtensionRequest.objects.create(
@@ -86,8 +93,7 @@ def extension_request_create(*, order: Order, actor, days: int, reason: str) -> 
             kind=NotificationKind.EXTENSION_REQUESTED,
             key=f"event:{event.pk}",
             order=order,
-            text=f"{actor.username} asks for {days} more day{'s' if days != 1 else ''} on "
-            f"#{order.number}: {reason}",
+            text=f"{actor.username} asks for {_days(days)} on #{order.number}: {reason}",
         )
     return request
 
@@ -104,8 +110,8 @@ def extension_request_approve(*, request: ExtensionRequest, actor) -> ExtensionR
         if order.state != State.ACTIVE:
             raise RequestError("This order is no longer in progress, so its due date can't move.")
         before = order.due_at
-        order.due_at = before + timedelta(days=request.days)
-        order.save(update_fields=["due_at"])
+        order.set_due(before + timedelta(days=request.days))
+        order.save()
         request.approve(by=actor, now=timezone.now(), due_before=before, due_after=order.due_at)
         request.save()
         event = event_record(
@@ -120,8 +126,8 @@ def extension_request_approve(*, request: ExtensionRequest, actor) -> ExtensionR
             event,
             recipient=order.seller,
             kind="extension",
-            text=f"{actor.username} approved {request.days} more days on "
-            f"#{order.number}. It is now due {_fmt(order.due_at)}.",
+            text=f"{actor.username} approved {_days(request.days)} on "
+            f"#{order.number}. It is now due {_fmt(order.due_at, order.seller)}.",
         )
     return request
 
@@ -171,6 +177,18 @@ def extension_request_vacation(*, seller, days: int, reason: str):
 # -- mutual cancellation -----------------------------------------------------
 
 
+def cancellation_request_check_allowed(*, order: Order, actor) -> None:
+    """Raise ``RequestError`` unless the actor may ask to cancel now."""
+    if order.role_of(actor) is None:
+        raise RequestError("Only the buyer and the seller can ask to cancel.")
+    if order.state not in (State.PENDING, State.ACTIVE, State.DELIVERED):
+        raise RequestError(
+            f"This order is {order.get_state_display().lower()}; it can't be canceled."
+        )
+    if order.cancellation_requests.filter(state=RequestState.OPEN).exists():
+        raise RequestError("This order already has a cancellation request waiting for an answer.")
+
+
 def cancellation_request_create(*, order: Order, actor, reason: str) -> CancellationRequest:
     """Either party asks to cancel by mutual agreement. Locks the order."""
     reason = (reason or "").strip()
@@ -178,16 +196,7 @@ def cancellation_request_create(*, order: Order, actor, reason: str) -> Cancella
         raise RequestError("Give a reason for the cancellation.")
     with transaction.atomic():
         order = _lock_order(order)
-        if order.role_of(actor) is None:
-            raise RequestError("Only the buyer and the seller can ask to cancel.")
-        if order.state not in (State.PENDING, State.ACTIVE, State.DELIVERED):
-            raise RequestError(
-                f"This order is {order.get_state_display().lower()}; it can't be canceled."
-            )
-        if order.cancellation_requests.filter(state=RequestState.OPEN).exists():
-            raise RequestError(
-                "This order already has a cancellation request waiting for an answer."
-            )
+        cancellation_request_check_allowed(order=order, actor=actor)
         try:
             with transaction.atomic():
                 request = CancellationRequest.objects.create(
@@ -253,6 +262,67 @@ def cancellation_request_withdraw(*, request: CancellationRequest, actor) -> Can
     )
 
 
+# -- answer windows (periodic) -----------------------------------------------
+
+
+def _lock_unanswered(model, request_id, now):
+    """Lock the request's order, then the request; None unless it is still
+    open and past its answer window."""
+    order_id = model.objects.filter(pk=request_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        return None, None
+    order = _lock_order(Order(pk=order_id))
+    request = (
+        model.objects.select_for_update().filter(pk=request_id, state=RequestState.OPEN).first()
+    )
+    if request is None or request.expires_at > now:
+        return order, None
+    return order, request
+
+
+def extension_request_expire(*, request_id, now=None) -> bool:
+    """An extension request unanswered for REQUEST_ANSWER_HOURS expires.
+    Returns True if this call expired it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order, request = _lock_unanswered(ExtensionRequest, request_id, now)
+        if request is None:
+            return False
+        request.expire(now=now)
+        request.save()
+        event = event_record(
+            order, kind=EventKind.EXTENSION_EXPIRED, actor=None, data={"request": request.pk}
+        )
+        notify(
+            recipients=[order.seller, order.buyer],
+            kind=NotificationKind.EXTENSION_ANSWERED,
+            key=f"event:{event.pk}",
+            order=order,
+            text=f"The extension request on #{order.number} expired: nobody answered within "
+            f"{settings.REQUEST_ANSWER_HOURS} hours. The due date stays.",
+        )
+    return True
+
+
+def cancellation_request_carry_out(*, request_id, now=None) -> bool:
+    """A cancellation request unanswered for REQUEST_ANSWER_HOURS is carried
+    out: the order is canceled by mutual agreement. Returns True if it acted."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order, request = _lock_unanswered(CancellationRequest, request_id, now)
+        if request is None:
+            return False
+        request.accept(by=None, now=now)
+        request.save()
+        order_cancel(
+            order=order,
+            actor=None,
+            by=CancelBy.MUTUAL,
+            reason=f"{request.reason} (not answered within {settings.REQUEST_ANSWER_HOURS} hours)",
+        )
+    return True
+
+
 # -- shared ------------------------------------------------------------------
 
 
@@ -296,8 +366,13 @@ def _answer_notice(order, event, *, recipient, kind, text):
     )
 
 
-def _fmt(when):
-    return timezone.localtime(when).strftime("%d %b %Y, %H:%M %Z")
+def _days(n):
+    return f"{n} more day{'s' if n != 1 else ''}"
+
+
+def _fmt(when, user):
+    """A date as the user reads it: in their own time zone."""
+    return timezone.localtime(when, user.zoneinfo).strftime("%d %b %Y, %H:%M %Z")
 
 
 # -- support tickets ---------------------------------------------------------

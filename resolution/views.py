@@ -6,7 +6,11 @@ from django.views.decorators.http import require_POST
 
 from sales.models import State
 from sales.selectors import order_for_participant
-from sales.services import OrderActionError, order_cancel_very_late
+from sales.services import (
+    OrderActionError,
+    order_cancel_very_late,
+    order_cancel_very_late_check_allowed,
+)
 from sales.views import invalid, refuse
 
 from . import services
@@ -20,6 +24,15 @@ from .forms import (
 from .models import CancellationRequest, ExtensionRequest, RequestState, SupportTicket
 
 
+def _precheck(request, order, check):
+    """Refuse early, before reading a form the viewer may not use at all."""
+    try:
+        check(order=order, actor=request.user)
+    except OrderActionError as error:
+        return refuse(request, order, error)
+    return None
+
+
 def _request_for(order, model, pk):
     # The request must belong to this order, which the viewer is on: else 404.
     return get_object_or_404(model, pk=pk, order=order)
@@ -29,6 +42,8 @@ def _request_for(order, model, pk):
 @require_POST
 def extension_create(request, number):
     order = order_for_participant(request.user, number)
+    if refused := _precheck(request, order, services.extension_request_check_allowed):
+        return refused
     form = ExtensionRequestForm(request.POST)
     if not form.is_valid():
         return invalid(request, order, extension_form=form)
@@ -77,7 +92,7 @@ def _answer(request, number, pk, model, actions, answer):
     service, done = actions[answer]
     try:
         service(request=obj, actor=request.user)
-    except services.RequestError as error:
+    except OrderActionError as error:
         return refuse(request, order, error)
     messages.success(request, done)
     return redirect(order)
@@ -87,6 +102,8 @@ def _answer(request, number, pk, model, actions, answer):
 @require_POST
 def cancellation_create(request, number):
     order = order_for_participant(request.user, number)
+    if refused := _precheck(request, order, services.cancellation_request_check_allowed):
+        return refused
     form = CancellationRequestForm(request.POST)
     if not form.is_valid():
         return invalid(request, order, cancellation_form=form)
@@ -104,6 +121,8 @@ def cancellation_create(request, number):
 @require_POST
 def late_cancel(request, number):
     order = order_for_participant(request.user, number)
+    if refused := _precheck(request, order, order_cancel_very_late_check_allowed):
+        return refused
     form = LateCancelForm(request.POST)
     if not form.is_valid():
         return invalid(request, order, late_cancel_form=form)
@@ -132,7 +151,7 @@ def resolution_center(request):
             cancellations.filter(order__buyer=user) | cancellations.filter(order__seller=user)
         ).exclude(requested_by=user),
         "cancellations_sent": cancellations.filter(requested_by=user),
-        "tickets": SupportTicket.objects.filter(user=user)[:10],
+        "tickets": SupportTicket.objects.filter(user=user).select_related("order")[:10],
         "active_orders": user.sales.filter(state=State.ACTIVE).count(),
     }
     return render(request, "resolution/center.html", context)

@@ -89,6 +89,11 @@ class Order(FSMModelMixin, models.Model):
     seller_first_message_at = models.DateTimeField(null=True, blank=True)
     seller_read_at = models.DateTimeField(null=True, blank=True)
     buyer_read_at = models.DateTimeField(null=True, blank=True)
+    # When the periodic scans sent each deadline notice for the current due
+    # date; a new due date clears them, so each notice goes out once per date.
+    due_soon_notified_at = models.DateTimeField(null=True, blank=True)
+    late_notified_at = models.DateTimeField(null=True, blank=True)
+    very_late_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -98,6 +103,26 @@ class Order(FSMModelMixin, models.Model):
             models.Index(fields=["seller", "state", "due_at"], name="order_seller_state_due"),
             models.Index(fields=["seller", "state", "-created_at"], name="order_seller_state_new"),
             models.Index(fields=["buyer", "state", "-created_at"], name="order_buyer_state_new"),
+            # The deadline scans: each index holds only the rows its scan may
+            # still act on, so a scan's cost follows the orders that are due.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(state="active", due_soon_notified_at__isnull=True),
+                name="order_scan_due_soon",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(state="active", late_notified_at__isnull=True),
+                name="order_scan_late",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(state="active", very_late_notified_at__isnull=True),
+                name="order_scan_very_late",
+            ),
+            models.Index(
+                fields=["delivered_at"], condition=Q(state="delivered"), name="order_scan_review"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -127,7 +152,7 @@ class Order(FSMModelMixin, models.Model):
     def submit_requirements(self, *, answers, now):
         self.requirements = answers
         self.started_at = now
-        self.due_at = now + timedelta(days=self.delivery_days)
+        self.set_due(now + timedelta(days=self.delivery_days))
 
     @transition(
         field=state,
@@ -151,7 +176,7 @@ class Order(FSMModelMixin, models.Model):
         # The seller keeps what was left of the delivery window, and has at
         # least REVISION_MIN_HOURS to rework the delivery.
         floor = now + timedelta(hours=settings.REVISION_MIN_HOURS)
-        self.due_at = max(self.due_at or floor, floor)
+        self.set_due(max(self.due_at or floor, floor))
         self.revisions_used += 1
         self.delivered_at = None
 
@@ -190,6 +215,14 @@ class Order(FSMModelMixin, models.Model):
         self.canceled_at = now or timezone.now()
         self.canceled_by = by
         self.cancel_reason = reason
+
+    def set_due(self, due_at):
+        """Move the due date; the deadline notices start over for the new date."""
+        if due_at != self.due_at:
+            self.due_at = due_at
+            self.due_soon_notified_at = None
+            self.late_notified_at = None
+            self.very_late_notified_at = None
 
     # -- derived facts the pages show ----------------------------------------
 

@@ -171,3 +171,47 @@ def order_for_participant(user, number):
         )
     except Order.DoesNotExist:
         raise Http404("No such order.") from None
+
+
+# -- the deadline scans ------------------------------------------------------
+
+DEADLINE_NOTICES = ("due_soon", "late", "very_late")
+
+
+def deadline_rule(notice, now):
+    """Which orders still owe this notice. The same rule selects candidates
+    and guards the claim, so a due date moved meanwhile is seen."""
+    if notice == "due_soon":
+        soon = now + timedelta(hours=settings.DUE_SOON_HOURS)
+        return Q(state=State.ACTIVE, due_soon_notified_at=None, due_at__gt=now, due_at__lte=soon)
+    if notice == "late":
+        return Q(state=State.ACTIVE, late_notified_at=None, due_at__lte=now)
+    if notice == "very_late":
+        very = now - timedelta(hours=settings.VERY_LATE_HOURS)
+        return Q(state=State.ACTIVE, very_late_notified_at=None, due_at__lte=very)
+    raise ValueError(notice)
+
+
+def orders_owing_notice(notice, *, now, limit):
+    """Ids of orders owing a deadline notice, served by its partial index."""
+    return list(
+        Order.objects.filter(deadline_rule(notice, now))
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def review_window_rule(now):
+    return Q(
+        state=State.DELIVERED,
+        delivered_at__lte=now - timedelta(days=settings.ORDER_REVIEW_DAYS),
+    )
+
+
+def deliveries_past_review(*, now, limit):
+    """Ids of deliveries nobody reviewed within the review window."""
+    return list(
+        Order.objects.filter(review_window_rule(now))
+        .order_by("delivered_at")
+        .values_list("pk", flat=True)[:limit]
+    )

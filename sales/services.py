@@ -16,8 +16,10 @@ from jobs.models import Job
 from messaging.models import MessageKind, NotificationKind
 from messaging.notifications import notify
 from messaging.services import message_create
+from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 
 from .models import CancelBy, EventKind, Order, OrderEvent, State
+from .selectors import deadline_rule
 
 
 class OrderActionError(Exception):
@@ -103,7 +105,20 @@ def _run_transition(
     )
     if due_before is not None and locked.due_at != due_before:
         due_change_record(locked, actor=actor, before=due_before, reason=event_kind)
+    _close_moot_requests(locked)
     return locked, event
+
+
+def _close_moot_requests(order):
+    """Requests that no longer make sense once the order moved on are closed:
+    more time only matters while it is in progress, a cancellation only while
+    it is open. The order row is already locked, so this keeps the lock order."""
+    now = timezone.now()
+    closed = {"state": RequestState.CLOSED, "answered_at": now}
+    if order.state != State.ACTIVE:
+        ExtensionRequest.objects.filter(order=order, state=RequestState.OPEN).update(**closed)
+    if order.state in (State.COMPLETED, State.CANCELED):
+        CancellationRequest.objects.filter(order=order, state=RequestState.OPEN).update(**closed)
 
 
 def event_record(order, *, kind, actor, data=None, from_state=None) -> OrderEvent:
@@ -250,9 +265,20 @@ def order_accept(*, order: Order, actor) -> Order:
     return order
 
 
-def order_auto_complete(*, order: Order) -> Order:
-    """Complete a delivery nobody reviewed within the review window (system)."""
+def order_auto_complete(*, order: Order, now=None) -> Order:
+    """Complete a delivery nobody reviewed within the review window (system).
+
+    Raises ``OrderActionError`` if, under the lock, the order is no longer a
+    delivery past its review window (the buyer answered, or it was delivered
+    again after a revision).
+    """
+    now = now or timezone.now()
     with transaction.atomic():
+        locked = _lock(order)
+        if locked.state != State.DELIVERED or locked.review_ends_at > now:
+            raise OrderActionError(
+                f"Order #{locked.number} is not a delivery past its review window."
+            )
         order, event = _run_transition(
             order,
             "auto_complete",
@@ -300,7 +326,10 @@ def order_cancel(
         _notify_event(
             order,
             event,
-            recipients=[order.buyer, order.seller],
+            # Both parties, except the one who canceled (they know).
+            recipients=[
+                u for u in (order.buyer, order.seller) if actor is None or u.pk != actor.pk
+            ],
             kind=NotificationKind.CANCELED,
             text=f"Order #{order.number} was canceled ({CancelBy(by).label}): {reason}",
         )
@@ -311,12 +340,67 @@ def order_cancel_very_late(*, order: Order, actor, reason: str) -> Order:
     """The buyer cancels alone an order more than VERY_LATE_HOURS past due."""
     with transaction.atomic():
         locked = _lock(order)
-        if actor.pk != locked.buyer_id:
-            raise OrderActionError("Only the buyer can cancel a late order.")
-        if not locked.is_very_late:
-            raise OrderActionError(
-                "You can cancel on your own only when an order is more than "
-                f"{settings.VERY_LATE_HOURS} hours late. Ask the seller to cancel by "
-                "mutual agreement instead."
-            )
+        order_cancel_very_late_check_allowed(order=locked, actor=actor)
         return order_cancel(order=locked, actor=actor, reason=reason, by=CancelBy.BUYER_LATE)
+
+
+def order_cancel_very_late_check_allowed(*, order: Order, actor) -> None:
+    """Raise ``OrderActionError`` unless the buyer may cancel this order alone."""
+    if actor.pk != order.buyer_id:
+        raise OrderActionError("Only the buyer can cancel a late order.")
+    if not order.is_very_late:
+        raise OrderActionError(
+            "You can cancel on your own only when an order is more than "
+            f"{settings.VERY_LATE_HOURS} hours late. Ask the seller to cancel by "
+            "mutual agreement instead."
+        )
+
+
+_DEADLINE_TEXT = {
+    "due_soon": {
+        "seller": "Order #{number} is due in less than {hours} hours, on {due}.",
+    },
+    "late": {
+        "seller": "Order #{number} is late: it was due on {due}. Deliver it, or ask the "
+        "buyer for more time in the Resolution Center.",
+        "buyer": "Order #{number} is late: it was due on {due}. The seller has been told.",
+    },
+    "very_late": {
+        "buyer": "Order #{number} is more than {late_hours} hours late. You may cancel it "
+        "from the order page.",
+    },
+}
+
+
+def order_send_deadline_notice(*, order_id, notice, now=None) -> bool:
+    """Send one deadline notice (due soon, late, very late) for an order's
+    current due date, at most once.
+
+    The order is claimed with a conditional update that re-checks the rule, so
+    two scans, or a scan racing an extension that moved the due date, act at
+    most once. Returns True if this call sent it.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = Order.objects.filter(deadline_rule(notice, now), pk=order_id).update(
+            **{f"{notice}_notified_at": now}
+        )
+        if not claimed:
+            return False
+        order = Order.objects.select_related("buyer", "seller").get(pk=order_id)
+        for role, template in _DEADLINE_TEXT[notice].items():
+            user = getattr(order, role)
+            due = timezone.localtime(order.due_at, user.zoneinfo).strftime("%a %d %b, %H:%M %Z")
+            notify(
+                recipients=[user],
+                kind=getattr(NotificationKind, notice.upper()),
+                key=f"{notice}:{order.pk}:{order.due_at.isoformat()}",
+                order=order,
+                text=template.format(
+                    number=order.number,
+                    due=due,
+                    hours=settings.DUE_SOON_HOURS,
+                    late_hours=settings.VERY_LATE_HOURS,
+                ),
+            )
+    return True

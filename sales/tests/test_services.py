@@ -131,12 +131,24 @@ def test_completed_order_cannot_be_canceled():
         services.order_cancel(order=order, actor=support, reason="Too late")
 
 
-def test_auto_complete_is_done_by_the_system():
-    order = OrderFactory(state=State.DELIVERED)
+def test_auto_complete_is_done_by_the_system(settings):
+    settings.ORDER_REVIEW_DAYS = 3
+    order = OrderFactory(state=State.DELIVERED, delivered_at=timezone.now() - timedelta(days=3))
     order = services.order_auto_complete(order=order)
     assert order.state == State.COMPLETED
     event = OrderEvent.objects.get(order=order)
     assert (event.kind, event.actor) == (EventKind.AUTO_COMPLETED, None)
+
+
+def test_auto_complete_refuses_a_delivery_still_in_review(settings):
+    settings.ORDER_REVIEW_DAYS = 3
+    order = OrderFactory(
+        state=State.DELIVERED, delivered_at=timezone.now() - timedelta(days=2, hours=23)
+    )
+    with pytest.raises(services.OrderActionError, match="not a delivery past its review window"):
+        services.order_auto_complete(order=order)
+    order.refresh_from_db()
+    assert order.state == State.DELIVERED
 
 
 def test_state_cannot_be_set_directly():

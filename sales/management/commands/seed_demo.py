@@ -9,13 +9,13 @@ import zipfile
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import F
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from jobs.models import Job
@@ -84,17 +84,15 @@ class Command(BaseCommand):
     help = "Load demo users, Jobs and orders (safe to run again)."
 
     def handle(self, *args, **options):
-        # Demo notices appear in the app but are not e-mailed to example.com.
-        with (
-            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
-            transaction.atomic(),
-        ):
+        with transaction.atomic():
             users = self._users()
             jobs = self._jobs(users["seller"])
             if Order.objects.filter(seller=users["seller"]).exists():
                 self.stdout.write("Demo orders already exist; nothing to add.")
             else:
                 self._orders(users, jobs)
+                # Demo notices appear in the app but are not e-mailed to example.com.
+                Notification.objects.filter(emailed_at=None).update(emailed_at=timezone.now())
         self.stdout.write(self.style.SUCCESS("Demo log-ins (http://127.0.0.1:8000/):"))
         for username, password, role, _tz in LOGINS:
             self.stdout.write(f"  {role:<36} {username} / {password}")
@@ -215,12 +213,20 @@ class Command(BaseCommand):
         _set_due(chat(start(place())), hours=6)
         _set_due(start(place()), hours=-5)
         very_late = chat(start(place(buyer=buyer)))
+        _set_due(very_late, hours=-50)
         resolution.cancellation_request_create(
             order=very_late,
             actor=very_late.buyer,
             reason="I needed this for a launch that has passed.",
         )
-        _set_due(very_late, hours=-50)
+        # Two that change by themselves a few minutes after `make run`, with
+        # the worker and beat running: one turns late, one auto-completes.
+        _set_due(chat(start(place(buyer=buyer))), minutes=3)
+        _age(
+            deliver(chat(start(place(buyer=buyer)))),
+            days=settings.ORDER_REVIEW_DAYS,
+            minutes=-4,
+        )
         # Delivered, waiting for the buyer's review.
         _age(deliver(chat(start(place()), update=True)), hours=10)
         _age(deliver(start(place())), days=2)

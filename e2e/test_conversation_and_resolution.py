@@ -1,0 +1,134 @@
+"""The conversation and the Resolution Center, as buyer, seller and support."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from factories import JobFactory, OrderFactory, UserFactory
+from sales.models import State
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "pass-word-123"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5d8a0"
+    "e30000000049454e44ae426082"
+)
+
+
+def _log_in(browser, base, user):
+    page = browser.new_context().new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="My orders")).to_be_visible()
+    return page
+
+
+def test_seller_reaches_out_shares_a_draft_and_gets_more_time(live_server, browser, screenshot):
+    order = OrderFactory(
+        state=State.ACTIVE,
+        job=JobFactory(seller=UserFactory(username="sam_seller")),
+        buyer=UserFactory(username="bea_buyer"),
+    )
+    seller = _log_in(browser, live_server.url, order.seller)
+    buyer = _log_in(browser, live_server.url, order.buyer)
+    url = f"{live_server.url}{order.get_absolute_url()}"
+
+    seller.goto(url)
+    expect(seller.get_by_text("Reach out:")).to_be_visible()
+    seller.get_by_label("Message*", exact=True).fill(
+        "Hi Bea! I have everything I need. <b>Starting now.</b>"
+    )
+    seller.get_by_role("button", name="Send", exact=True).click()
+    expect(seller.get_by_text("Message sent.")).to_be_visible()
+    expect(seller.get_by_text("Reach out:")).to_have_count(0)
+    expect(seller.get_by_text("<b>Starting now.</b>", exact=False)).to_be_visible()
+
+    seller.get_by_label("Message*", exact=True).fill("First draft attached.")
+    seller.get_by_label("Send as").select_option("update")
+    seller.locator("#message-form input[type=file]").set_input_files(
+        [{"name": "draft.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    seller.get_by_role("button", name="Send", exact=True).click()
+    expect(seller.locator("[data-message=update]")).to_contain_text("draft.png")
+
+    seller.get_by_text("Ask the buyer for more time").click()
+    seller.get_by_label("More days*").fill("40")
+    seller.get_by_label("Why do you need more time?*").fill("The printer is late.")
+    seller.get_by_role("button", name="Send the extension request").click()
+    expect(seller.get_by_text("Ask for at most 30 days.")).to_be_visible()
+    seller.get_by_label("More days*").fill("2")
+    seller.get_by_role("button", name="Send the extension request").click()
+    expect(seller.get_by_text("Extension request sent")).to_be_visible()
+
+    buyer.goto(f"{live_server.url}/orders/")
+    expect(buyer.locator(f'[data-order="{order.number}"] [data-unread]')).to_have_text("2 unread")
+    buyer.get_by_role("link", name=f"#{order.number}").click()
+    expect(buyer.get_by_text("sam_seller asks for 2 more days.")).to_be_visible()
+    with buyer.expect_download() as download:
+        buyer.get_by_role("link", name="draft.png").click()
+    assert download.value.suggested_filename == "draft.png"
+    buyer.get_by_role("button", name="Approve 2 more days").click()
+    expect(buyer.get_by_text("Approved: the due date moved.")).to_be_visible()
+    expect(buyer.locator("[data-event=extension_approved]")).to_have_count(1)
+    screenshot(buyer, "buyer-approved-extension")
+
+    seller.goto(f"{live_server.url}/notifications/")
+    expect(seller.get_by_text("bea_buyer approved 2 more days")).to_be_visible()
+
+
+def test_mutual_cancellation_and_a_support_ticket(live_server, browser, screenshot):
+    order = OrderFactory(state=State.ACTIVE)
+    order.buyer.username = "ben_buyer"
+    order.buyer.save()
+    staff = UserFactory(username="sue_support", is_staff=True, is_superuser=True)
+    buyer = _log_in(browser, live_server.url, order.buyer)
+    seller = _log_in(browser, live_server.url, order.seller)
+
+    buyer.goto(f"{live_server.url}{order.get_absolute_url()}")
+    buyer.get_by_text("Ask to cancel by mutual agreement").click()
+    buyer.get_by_label("Why cancel?*").fill("My project was shelved.")
+    buyer.get_by_role("button", name="Send the cancellation request").click()
+    expect(buyer.get_by_text("Cancellation request sent")).to_be_visible()
+
+    seller.goto(f"{live_server.url}/resolution/")
+    seller.get_by_role("link", name=f"#{order.number}").click()
+    seller.get_by_role("button", name="Agree to cancel").click()
+    expect(seller.get_by_text("The order was canceled by mutual agreement.")).to_be_visible()
+    buyer.reload()
+    expect(buyer.locator(".badge", has_text="Canceled")).to_be_visible()
+    expect(buyer.get_by_text("Mutual agreement")).to_be_visible()
+
+    buyer.get_by_role("link", name="Create a support ticket about this order").click()
+    expect(buyer.get_by_label("Order number (optional)")).to_have_value(order.number)
+    buyer.get_by_label("Subject*").fill("Refund for a canceled order")
+    buyer.get_by_label("How can we help?*").fill("When will I get my money back?")
+    buyer.get_by_role("button", name="Send to Support").click()
+    expect(buyer.get_by_text("Your ticket was sent.")).to_be_visible()
+    ticket_url = buyer.url
+
+    support = _log_in_admin(browser, live_server.url, staff)
+    support.goto(f"{live_server.url}/admin/resolution/supportticket/")
+    support.get_by_role("link", name="Refund for a canceled order").click()
+    support.get_by_label("Answer").fill("The refund is on its way: 3 to 5 business days.")
+    support.get_by_role("button", name="Save", exact=True).click()
+
+    buyer.goto(ticket_url)
+    expect(buyer.get_by_text("The refund is on its way")).to_be_visible()
+    expect(buyer.locator(".badge", has_text="Answered")).to_be_visible()
+    expect(buyer.locator("[data-unread-notifications]")).to_contain_text(re.compile(r"\d"))
+    screenshot(buyer, "buyer-ticket-answered")
+
+
+def _log_in_admin(browser, base, user):
+    page = browser.new_context().new_page()
+    page.goto(f"{base}/admin/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("Site administration")).to_be_visible()
+    return page

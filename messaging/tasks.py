@@ -1,0 +1,40 @@
+import logging
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils import timezone
+
+from .notifications import email_notification, unsent_notification_ids
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(DatabaseError, SMTPException, OSError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def send_notification_email(notification_id):
+    """E-mail one notice; safe to run twice (the second finds it claimed or sent)."""
+    return email_notification(notification_id)
+
+
+@shared_task
+def sweep_unsent_notifications():
+    """Send what the after-commit tasks could not: the outbox sweep."""
+    sent = 0
+    while ids := unsent_notification_ids(now=timezone.now(), limit=settings.SCAN_BATCH_SIZE):
+        progress = 0
+        for pk in ids:
+            try:
+                progress += email_notification(pk)
+            except Exception:
+                logger.warning("E-mail for notification %s failed; will retry", pk, exc_info=True)
+        sent += progress
+        if progress == 0 or len(ids) < settings.SCAN_BATCH_SIZE:
+            break
+    return sent

@@ -1,0 +1,194 @@
+"""Real concurrency on PostgreSQL: two threads, two connections, one request.
+
+Each answer is slowed down between "the request is still open" and the write,
+so without the row locks both threads would pass the check and both would
+write: a due date moved twice, or a request both approved and withdrawn.
+"""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from factories import OrderFactory
+from messaging.models import Notification
+from resolution import services
+from resolution.models import CancellationRequest, ExtensionRequest, RequestState
+from sales import services as sales_services
+from sales.models import EventKind, OrderEvent, State
+from sales.services import OrderActionError
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def slow_checks(monkeypatch):
+    real_require_open = services._require_open
+    real_lock_order = services._lock_order
+
+    def slow_require_open(request):
+        real_require_open(request)
+        time.sleep(0.3)  # widen the window between reading and writing
+
+    def slow_lock_order(order):
+        locked = real_lock_order(order)
+        time.sleep(0.3)
+        return locked
+
+    monkeypatch.setattr(services, "_require_open", slow_require_open)
+    monkeypatch.setattr(services, "_lock_order", slow_lock_order)
+
+
+def _race(*calls):
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait()
+            call()
+            outcomes[i] = "ok"
+        except OrderActionError as error:  # RequestError included
+            outcomes[i] = str(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return outcomes
+
+
+def _kinds(order, *kinds):
+    return OrderEvent.objects.filter(order=order, kind__in=kinds).count()
+
+
+def test_buyer_approving_while_the_seller_withdraws_has_one_outcome(slow_checks):
+    order = OrderFactory(state=State.ACTIVE)
+    before = order.due_at
+    request = services.extension_request_create(
+        order=order, actor=order.seller, days=3, reason="More time"
+    )
+
+    approve, withdraw = _race(
+        lambda: services.extension_request_approve(request=request, actor=order.buyer),
+        lambda: services.extension_request_withdraw(request=request, actor=order.seller),
+    )
+
+    request.refresh_from_db()
+    order.refresh_from_db()
+    assert [approve, withdraw].count("ok") == 1
+    if request.state == RequestState.APPROVED:
+        assert approve == "ok"
+        assert withdraw == "This request was already approved."
+        assert order.due_at == before + timedelta(days=3)
+        assert (request.due_before, request.due_after) == (before, order.due_at)
+        assert _kinds(order, EventKind.DUE_CHANGED) == 1
+    else:
+        assert request.state == RequestState.WITHDRAWN
+        assert withdraw == "ok"
+        assert approve == "This request was already withdrawn."
+        assert order.due_at == before
+        assert _kinds(order, EventKind.DUE_CHANGED) == 0
+    assert _kinds(order, EventKind.EXTENSION_APPROVED, EventKind.EXTENSION_WITHDRAWN) == 1
+    assert Notification.objects.filter(kind="extension_answered").count() == 1
+
+
+def test_two_approvals_at_once_move_the_due_date_once(slow_checks):
+    order = OrderFactory(state=State.ACTIVE)
+    before = order.due_at
+    request = services.extension_request_create(
+        order=order, actor=order.seller, days=2, reason="More time"
+    )
+
+    def approve():
+        services.extension_request_approve(request=request, actor=order.buyer)
+
+    outcomes = _race(approve, approve)
+
+    assert sorted(outcomes) == ["This request was already approved.", "ok"]
+    order.refresh_from_db()
+    assert order.due_at == before + timedelta(days=2)
+    assert _kinds(order, EventKind.EXTENSION_APPROVED) == 1
+    assert _kinds(order, EventKind.DUE_CHANGED) == 1
+
+
+def test_two_extension_requests_at_once_make_one(slow_checks):
+    order = OrderFactory(state=State.ACTIVE)
+
+    def ask():
+        services.extension_request_create(
+            order=order, actor=order.seller, days=2, reason="More time"
+        )
+
+    outcomes = _race(ask, ask)
+
+    assert sorted(outcomes) == [
+        "This order already has an extension request waiting for an answer.",
+        "ok",
+    ]
+    assert ExtensionRequest.objects.filter(order=order).count() == 1
+    assert _kinds(order, EventKind.EXTENSION_REQUESTED) == 1
+
+
+def test_accepting_a_cancellation_while_it_is_withdrawn_has_one_outcome(slow_checks):
+    order = OrderFactory(state=State.ACTIVE)
+    request = services.cancellation_request_create(
+        order=order, actor=order.buyer, reason="Plans changed"
+    )
+
+    accept, withdraw = _race(
+        lambda: services.cancellation_request_accept(request=request, actor=order.seller),
+        lambda: services.cancellation_request_withdraw(request=request, actor=order.buyer),
+    )
+
+    request = CancellationRequest.objects.get(pk=request.pk)
+    order.refresh_from_db()
+    assert [accept, withdraw].count("ok") == 1
+    if request.state == RequestState.APPROVED:
+        assert withdraw == "This request was already approved."
+        assert (order.state, order.canceled_by) == (State.CANCELED, "mutual")
+        assert _kinds(order, EventKind.CANCELED) == 1
+    else:
+        assert request.state == RequestState.WITHDRAWN
+        assert accept == "This request was already withdrawn."
+        assert order.state == State.ACTIVE
+        assert _kinds(order, EventKind.CANCELED) == 0
+
+
+def test_approving_while_the_seller_delivers_never_moves_a_delivered_orders_due_date(
+    slow_checks, monkeypatch
+):
+    real_check = sales_services._check
+
+    def slow_check(*args, **kwargs):
+        real_check(*args, **kwargs)
+        time.sleep(0.3)
+
+    monkeypatch.setattr(sales_services, "_check", slow_check)
+    order = OrderFactory(state=State.ACTIVE)
+    before = order.due_at
+    request = services.extension_request_create(
+        order=order, actor=order.seller, days=2, reason="More time"
+    )
+
+    approve, deliver = _race(
+        lambda: services.extension_request_approve(request=request, actor=order.buyer),
+        lambda: sales_services.order_deliver(order=order, actor=order.seller, message="Done"),
+    )
+
+    assert deliver == "ok"
+    request.refresh_from_db()
+    order.refresh_from_db()
+    assert order.state == State.DELIVERED
+    if approve == "ok":  # the approval came first, then the delivery
+        assert request.state == RequestState.APPROVED
+        assert order.due_at == before + timedelta(days=2)
+    else:
+        assert request.state == RequestState.CLOSED
+        assert approve.startswith("This request was already closed")
+        assert order.due_at == before
