@@ -178,6 +178,7 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
+        "control_folder": str(DATA_DIR / "celery" / "control"),
         "store_processed": False,
         "polling_interval": 0.5,
     }
