@@ -174,6 +174,7 @@ if REDIS_URL:
 else:
     _queue = DATA_DIR / "celery" / "queue"
     _queue.mkdir(parents=True, exist_ok=True)
+    (DATA_DIR / "celery" / "control").mkdir(exist_ok=True)
     CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue),
