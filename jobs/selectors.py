@@ -77,7 +77,7 @@ def jobs_needing_more_time(seller) -> list[DeliveryInsight]:
     job_ids = (
         ExtensionRequest.objects.filter(order__seller=seller, state=RequestState.APPROVED)
         .values("order__job")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("order", distinct=True))
         .filter(n__gte=settings.EXTENSION_INSIGHT_THRESHOLD)
         .values("order__job")
     )

@@ -37,6 +37,9 @@ env = environ.Env(
     DEADLINE_SCAN_SECONDS=(float, 60.0),
     SCAN_BATCH_SIZE=(int, 500),
     EMAIL_CLAIM_MINUTES=(int, 10),
+    METRICS_WINDOW_DAYS=(int, 60),
+    RESPONSE_HOURS=(int, 24),
+    LIVE_POLL_SECONDS=(int, 10),
 )
 
 DEBUG = env("DEBUG")
@@ -91,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "messaging.context_processors.unread_notifications",
+                "marketplace.context_processors.clocks",
             ],
         },
     },
@@ -140,6 +144,8 @@ STORAGES = {
 }
 
 vars().update(env.email_url("EMAIL_URL"))
+# A hung mail server must not outlast a sender's claim on a notice.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -158,6 +164,13 @@ REVISION_MIN_HOURS = env("REVISION_MIN_HOURS")
 # time, suggest raising its delivery days.
 EXTENSION_INSIGHT_WINDOW = env("EXTENSION_INSIGHT_WINDOW")
 EXTENSION_INSIGHT_THRESHOLD = env("EXTENSION_INSIGHT_THRESHOLD")
+
+# The Sales page's numbers: over the last METRICS_WINDOW_DAYS; a reply within
+# RESPONSE_HOURS of the order counts as a response.
+METRICS_WINDOW_DAYS = env("METRICS_WINDOW_DAYS")
+RESPONSE_HOURS = env("RESPONSE_HOURS")
+# How often an open order page asks for new messages and state changes.
+LIVE_POLL_SECONDS = env("LIVE_POLL_SECONDS")
 
 # Attachments: outside any public path, served only through a checked view.
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(DATA_DIR / "private")))

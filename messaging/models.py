@@ -69,10 +69,6 @@ class Attachment(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def extension(self):
-        return os.path.splitext(self.name)[1].lower().lstrip(".")
-
 
 class NotificationKind(models.TextChoices):
     ORDER_PLACED = "order_placed", "New order"

@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
     retry_backoff=True,
     retry_backoff_max=600,
     max_retries=8,
+    soft_time_limit=120,  # well inside EMAIL_CLAIM_MINUTES
 )
 def send_notification_email(notification_id):
     """E-mail one notice; safe to run twice (the second finds it claimed or sent)."""

@@ -49,7 +49,7 @@ class LateCancelForm(forms.Form):
     reason = ReasonField(
         label="Why cancel?",
         required_message="Give a reason for the cancellation.",
-        initial="The order is more than a day late.",
+        initial="The order is long past its due date.",
     )
 
 

@@ -66,6 +66,11 @@ class OrderRequest(FSMModelMixin, models.Model):
     def expire(self, *, now):
         self._close(by=None, now=now)
 
+    @transition(field=state, source=RequestState.OPEN, target=RequestState.CLOSED)
+    def close(self, *, now):
+        """The order moved on (delivered, completed, canceled): moot."""
+        self._close(by=None, now=now)
+
 
 class ExtensionRequest(OrderRequest):
     """The seller asks the buyer for more days on an active order."""

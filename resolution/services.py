@@ -13,7 +13,13 @@ from django.utils import timezone
 from messaging.models import NotificationKind
 from messaging.notifications import notify
 from sales.models import CancelBy, EventKind, Order, State
-from sales.services import OrderActionError, due_change_record, event_record, order_cancel
+from sales.services import (
+    OrderActionError,
+    due_change_record,
+    event_record,
+    order_cancel,
+    order_lock,
+)
 
 from .models import (
     EXTENSION_MAX_DAYS,
@@ -28,10 +34,6 @@ from .models import (
 
 class RequestError(OrderActionError):
     """A refusal, worded for the person who asked."""
-
-
-def _lock_order(order) -> Order:
-    return Order.objects.select_for_update().select_related("buyer", "seller").get(pk=order.pk)
 
 
 def _lock_request(model, request, order):
@@ -71,7 +73,7 @@ def extension_request_create(*, order: Order, actor, days: int, reason: str) -> 
     if not isinstance(days, int) or not EXTENSION_MIN_DAYS <= days <= EXTENSION_MAX_DAYS:
         raise RequestError(f"Ask for {EXTENSION_MIN_DAYS} to {EXTENSION_MAX_DAYS} more days.")
     with transaction.atomic():
-        order = _lock_order(order)
+        order = order_lock(order)
         extension_request_check_allowed(order=order, actor=actor)
         try:
             with transaction.atomic():
@@ -102,7 +104,7 @@ def extension_request_approve(*, request: ExtensionRequest, actor) -> ExtensionR
     """The buyer approves: the due date moves ``days`` forward from the current
     due date (not from now). Locks the order, then the request."""
     with transaction.atomic():
-        order = _lock_order(request.order)
+        order = order_lock(request.order)
         request = _lock_request(ExtensionRequest, request, order)
         if actor.pk != order.buyer_id:
             raise RequestError("Only the buyer can answer this request.")
@@ -195,7 +197,7 @@ def cancellation_request_create(*, order: Order, actor, reason: str) -> Cancella
     if not reason:
         raise RequestError("Give a reason for the cancellation.")
     with transaction.atomic():
-        order = _lock_order(order)
+        order = order_lock(order)
         cancellation_request_check_allowed(order=order, actor=actor)
         try:
             with transaction.atomic():
@@ -225,14 +227,20 @@ def cancellation_request_create(*, order: Order, actor, reason: str) -> Cancella
 def cancellation_request_accept(*, request: CancellationRequest, actor) -> CancellationRequest:
     """The other party agrees: the order is canceled by mutual agreement."""
     with transaction.atomic():
-        order = _lock_order(request.order)
+        order = order_lock(request.order)
         request = _lock_request(CancellationRequest, request, order)
         if order.role_of(actor) is None or actor.pk == request.requested_by_id:
             raise RequestError("Only the other party can answer this request.")
         _require_open(request)
         request.accept(by=actor, now=timezone.now())
         request.save()
-        order_cancel(order=order, actor=actor, reason=request.reason, by=CancelBy.MUTUAL)
+        order_cancel(
+            order=order,
+            actor=actor,
+            reason=request.reason,
+            by=CancelBy.MUTUAL,
+            requested_by=request.requested_by,
+        )
     return request
 
 
@@ -271,7 +279,7 @@ def _lock_unanswered(model, request_id, now):
     order_id = model.objects.filter(pk=request_id).values_list("order_id", flat=True).first()
     if order_id is None:
         return None, None
-    order = _lock_order(Order(pk=order_id))
+    order = order_lock(Order(pk=order_id))
     request = (
         model.objects.select_for_update().filter(pk=request_id, state=RequestState.OPEN).first()
     )
@@ -318,6 +326,7 @@ def cancellation_request_carry_out(*, request_id, now=None) -> bool:
             order=order,
             actor=None,
             by=CancelBy.MUTUAL,
+            requested_by=request.requested_by,
             reason=f"{request.reason} (not answered within {settings.REQUEST_ANSWER_HOURS} hours)",
         )
     return True
@@ -329,7 +338,7 @@ def cancellation_request_carry_out(*, request_id, now=None) -> bool:
 def _close_request(model, request, actor, verb, *, role, kind, notice, text):
     """Decline or withdraw an open request. Locks the order, then the request."""
     with transaction.atomic():
-        order = _lock_order(request.order)
+        order = order_lock(request.order)
         request = _lock_request(model, request, order)
         is_requester = actor.pk == request.requested_by_id
         if role == "requester" and not is_requester:
@@ -404,7 +413,7 @@ def ticket_answer(*, ticket: SupportTicket, staff, answer: str) -> SupportTicket
         notify(
             recipients=[ticket.user],
             kind=NotificationKind.TICKET_ANSWERED,
-            key=f"ticket:{ticket.pk}:{ticket.answered_at.timestamp():.0f}",
+            key=f"ticket:{ticket.pk}:{ticket.answered_at.isoformat()}",
             order=ticket.order,
             url=f"/support/{ticket.pk}/",
             text=f"Customer Support answered your ticket “{ticket.subject}”.",

@@ -11,7 +11,7 @@ from sales.services import (
     order_cancel_very_late,
     order_cancel_very_late_check_allowed,
 )
-from sales.views import invalid, refuse
+from sales.views import invalid, precheck, refuse
 
 from . import services
 from .forms import (
@@ -24,15 +24,6 @@ from .forms import (
 from .models import CancellationRequest, ExtensionRequest, RequestState, SupportTicket
 
 
-def _precheck(request, order, check):
-    """Refuse early, before reading a form the viewer may not use at all."""
-    try:
-        check(order=order, actor=request.user)
-    except OrderActionError as error:
-        return refuse(request, order, error)
-    return None
-
-
 def _request_for(order, model, pk):
     # The request must belong to this order, which the viewer is on: else 404.
     return get_object_or_404(model, pk=pk, order=order)
@@ -42,7 +33,7 @@ def _request_for(order, model, pk):
 @require_POST
 def extension_create(request, number):
     order = order_for_participant(request.user, number)
-    if refused := _precheck(request, order, services.extension_request_check_allowed):
+    if refused := precheck(request, order, services.extension_request_check_allowed):
         return refused
     form = ExtensionRequestForm(request.POST)
     if not form.is_valid():
@@ -102,7 +93,7 @@ def _answer(request, number, pk, model, actions, answer):
 @require_POST
 def cancellation_create(request, number):
     order = order_for_participant(request.user, number)
-    if refused := _precheck(request, order, services.cancellation_request_check_allowed):
+    if refused := precheck(request, order, services.cancellation_request_check_allowed):
         return refused
     form = CancellationRequestForm(request.POST)
     if not form.is_valid():
@@ -121,7 +112,7 @@ def cancellation_create(request, number):
 @require_POST
 def late_cancel(request, number):
     order = order_for_participant(request.user, number)
-    if refused := _precheck(request, order, order_cancel_very_late_check_allowed):
+    if refused := precheck(request, order, order_cancel_very_late_check_allowed):
         return refused
     form = LateCancelForm(request.POST)
     if not form.is_valid():

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.shortcuts import redirect
 from django_fsm.admin import FSMAdminMixin
 
 from messaging.models import Message
@@ -10,6 +11,10 @@ from .models import Order, OrderEvent
 
 class OrderEventInline(admin.TabularInline):
     model = OrderEvent
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
     fields = ("created_at", "kind", "from_state", "to_state", "actor", "data")
     readonly_fields = fields
     extra = 0
@@ -52,12 +57,20 @@ class MessageInline(ReadOnlyInline):
 
 class ExtensionRequestInline(ReadOnlyInline):
     model = ExtensionRequest
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("requested_by")
+
     fields = ("created_at", "requested_by", "days", "reason", "state", "answered_at")
     readonly_fields = fields
 
 
 class CancellationRequestInline(ReadOnlyInline):
     model = CancellationRequest
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("requested_by")
+
     fields = ("created_at", "requested_by", "reason", "state", "answered_at")
     readonly_fields = fields
 
@@ -120,6 +133,15 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # cancel instead: the history stays
 
+    def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
+        # Remember the state support sees when the cancel form opens (?seen=),
+        # so a delivery landing while they type the reason is not overridden.
+        if request.method == "GET" and "seen" not in request.GET:
+            obj = self.get_object(request, object_id)
+            if obj is not None:
+                return redirect(f"{request.path}?seen={obj.state}")
+        return super().fsm_transition_view(request, object_id, transition_name, **kwargs)
+
     def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None):
         # Route the admin's buttons through the service, so support's cancel
         # locks the row and writes its event like every other change.
@@ -131,7 +153,7 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
                 order=obj,
                 actor=request.user,
                 reason=(kwargs or {}).get("reason"),
-                expected_state=obj.state,  # as support saw it
+                expected_state=request.GET.get("seen") or obj.state,
             )
         except services.OrderActionError as error:
             self.message_user(request, str(error), messages.ERROR)

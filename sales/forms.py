@@ -53,9 +53,3 @@ class SupportCancelForm(forms.Form):
         help_text="Both the buyer and the seller see this reason.",
         error_messages={"required": "Give a reason for the cancellation."},
     )
-
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError("Give a reason for the cancellation.")
-        return reason

@@ -32,6 +32,29 @@ class CancelBy(models.TextChoices):
     BUYER_LATE = "buyer_late", "Buyer, order very late"
 
 
+def clock_q(reading, now):
+    """Active orders whose clock reads 'due_soon', 'late' or 'very_late' at
+    ``now``: the one definition the pages, the counts and the scans share."""
+    if reading == "due_soon":
+        soon = now + timedelta(hours=settings.DUE_SOON_HOURS)
+        return Q(state=State.ACTIVE, due_at__gt=now, due_at__lte=soon)
+    if reading == "late":
+        return Q(state=State.ACTIVE, due_at__lte=now)
+    if reading == "very_late":
+        return Q(state=State.ACTIVE, due_at__lte=now - timedelta(hours=settings.VERY_LATE_HOURS))
+    raise ValueError(reading)
+
+
+def cancellation_counts_against_seller(order, *, requested_by, now):
+    """The one rule: a cancellation counts against the seller when the seller
+    asked for it, or when the order was late (in progress, past its due date)
+    when it was canceled. A buyer who cancels an order that is on time, or
+    support canceling one that is on time, does not count against the seller."""
+    if requested_by is not None and requested_by.pk == order.seller_id:
+        return True
+    return order.state == State.ACTIVE and order.due_at is not None and now > order.due_at
+
+
 def _is_buyer(order, user):
     return user is not None and user.pk == order.buyer_id
 
@@ -84,6 +107,12 @@ class Order(FSMModelMixin, models.Model):
     canceled_at = models.DateTimeField(null=True, blank=True)
     canceled_by = models.CharField(max_length=16, choices=CancelBy.choices, blank=True)
     cancel_reason = models.TextField(blank=True)
+    # The honest numbers: set once, when it happens, by the transitions.
+    first_delivered_at = models.DateTimeField(null=True, blank=True)
+    first_delivery_late = models.BooleanField(null=True, blank=True)
+    seller_at_fault = models.BooleanField(
+        null=True, blank=True, help_text="Whether this cancellation counts against the seller."
+    )
     # The conversation: when the seller first wrote (the seed's "reach out
     # right away"), and when each side last opened the thread.
     seller_first_message_at = models.DateTimeField(null=True, blank=True)
@@ -163,6 +192,9 @@ class Order(FSMModelMixin, models.Model):
     )
     def deliver(self, *, now):
         self.delivered_at = now
+        if self.first_delivered_at is None:
+            self.first_delivered_at = now
+            self.first_delivery_late = self.due_at is not None and now > self.due_at
 
     @transition(
         field=state,
@@ -173,8 +205,8 @@ class Order(FSMModelMixin, models.Model):
         custom={"admin": False, "verb": "request a revision of"},
     )
     def request_revision(self, *, now):
-        # The seller keeps what was left of the delivery window, and has at
-        # least REVISION_MIN_HOURS to rework the delivery.
+        # The due date stays where it was, but the seller always gets at least
+        # REVISION_MIN_HOURS to rework the delivery.
         floor = now + timedelta(hours=settings.REVISION_MIN_HOURS)
         self.set_due(max(self.due_at or floor, floor))
         self.revisions_used += 1
@@ -211,8 +243,12 @@ class Order(FSMModelMixin, models.Model):
             "verb": "cancel",
         },
     )
-    def cancel(self, *, reason, by=CancelBy.SUPPORT, now=None):
-        self.canceled_at = now or timezone.now()
+    def cancel(self, *, reason, by=CancelBy.SUPPORT, requested_by=None, now=None):
+        now = now or timezone.now()
+        self.seller_at_fault = cancellation_counts_against_seller(
+            self, requested_by=requested_by, now=now
+        )
+        self.canceled_at = now
         self.canceled_by = by
         self.cancel_reason = reason
 
@@ -268,10 +304,6 @@ class Order(FSMModelMixin, models.Model):
         return self.clock() == "late"
 
     @property
-    def is_due_soon(self):
-        return self.clock() == "due_soon"
-
-    @property
     def is_very_late(self):
         return self.is_late and timezone.now() >= self.due_at + timedelta(
             hours=settings.VERY_LATE_HOURS
@@ -312,6 +344,7 @@ class EventKind(models.TextChoices):
     CANCELLATION_REQUESTED = "cancellation_requested", "Cancellation requested"
     CANCELLATION_DECLINED = "cancellation_declined", "Cancellation declined"
     CANCELLATION_WITHDRAWN = "cancellation_withdrawn", "Cancellation withdrawn"
+    REQUEST_CLOSED = "request_closed", "Request closed: the order moved on"
 
 
 class OrderEvent(models.Model):

@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from messaging.models import Message
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 
-from .models import Order, State
+from .models import Order, State, clock_q
 
 TABS = [State.ACTIVE, State.PENDING, State.DELIVERED, State.COMPLETED, State.CANCELED]
 
@@ -44,10 +44,9 @@ SORTS = {"due", "newest"}
 
 
 def _flag_q(flag, now):
-    soon = now + timedelta(hours=settings.DUE_SOON_HOURS)
     return {
-        "late": Q(state=State.ACTIVE, due_at__lte=now),
-        "due_soon": Q(state=State.ACTIVE, due_at__gt=now, due_at__lte=soon),
+        "late": clock_q("late", now),
+        "due_soon": clock_q("due_soon", now),
         # New orders the seller has not written to yet ("reach out right away").
         # Started ones still show a "Not answered" badge in their rows.
         "new": Q(state=State.PENDING, seller_first_message_at=None),
@@ -161,6 +160,25 @@ def with_row_flags(qs, user, role):
     return qs.annotate(unread=Coalesce(Subquery(unread), 0), open_request=open_request)
 
 
+def order_version(order):
+    """Changes whenever the order's stream or state does: polled by open pages."""
+    from .models import OrderEvent
+
+    last = (
+        Order.objects.filter(pk=order.pk)
+        .values(
+            event=Subquery(
+                OrderEvent.objects.filter(order=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+            ),
+            message=Subquery(
+                Message.objects.filter(order=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+            ),
+        )
+        .first()
+    ) or {}
+    return f"{order.state}.{last.get('event') or 0}.{last.get('message') or 0}"
+
+
 def order_for_participant(user, number):
     """The order with this number if the user is its buyer or seller, else 404."""
     try:
@@ -175,21 +193,11 @@ def order_for_participant(user, number):
 
 # -- the deadline scans ------------------------------------------------------
 
-DEADLINE_NOTICES = ("due_soon", "late", "very_late")
-
 
 def deadline_rule(notice, now):
     """Which orders still owe this notice. The same rule selects candidates
     and guards the claim, so a due date moved meanwhile is seen."""
-    if notice == "due_soon":
-        soon = now + timedelta(hours=settings.DUE_SOON_HOURS)
-        return Q(state=State.ACTIVE, due_soon_notified_at=None, due_at__gt=now, due_at__lte=soon)
-    if notice == "late":
-        return Q(state=State.ACTIVE, late_notified_at=None, due_at__lte=now)
-    if notice == "very_late":
-        very = now - timedelta(hours=settings.VERY_LATE_HOURS)
-        return Q(state=State.ACTIVE, very_late_notified_at=None, due_at__lte=very)
-    raise ValueError(notice)
+    return clock_q(notice, now) & Q(**{f"{notice}_notified_at": None})
 
 
 def orders_owing_notice(notice, *, now, limit):

@@ -44,8 +44,10 @@ _ROLE_REFUSALS = {
 }
 
 
-def _lock(order) -> Order:
-    return Order.objects.select_for_update().get(pk=order.pk)
+def order_lock(order) -> Order:
+    """Re-read the order with its row locked (inside a transaction). Every
+    write starts here; when a request is locked too, the order comes first."""
+    return Order.objects.select_for_update().select_related("buyer", "seller").get(pk=order.pk)
 
 
 def _check(order, name, *, actor, check_actor=True):
@@ -89,7 +91,7 @@ def _run_transition(
     moved on since (a delivery landed while support read the page), nothing
     happens. A moved due date on a started order gets its own DUE_CHANGED event.
     """
-    locked = _lock(order)
+    locked = order_lock(order)
     if expected_state is not None and locked.state != expected_state:
         raise OrderActionError(
             f"This order changed in the meantime: {_STATE_REASONS[locked.state]}. "
@@ -114,11 +116,20 @@ def _close_moot_requests(order):
     more time only matters while it is in progress, a cancellation only while
     it is open. The order row is already locked, so this keeps the lock order."""
     now = timezone.now()
-    closed = {"state": RequestState.CLOSED, "answered_at": now}
+    moot = []
     if order.state != State.ACTIVE:
-        ExtensionRequest.objects.filter(order=order, state=RequestState.OPEN).update(**closed)
+        moot += ExtensionRequest.objects.filter(order=order, state=RequestState.OPEN)
     if order.state in (State.COMPLETED, State.CANCELED):
-        CancellationRequest.objects.filter(order=order, state=RequestState.OPEN).update(**closed)
+        moot += CancellationRequest.objects.filter(order=order, state=RequestState.OPEN)
+    for request in moot:
+        request.close(now=now)
+        request.save()
+        event_record(
+            order,
+            kind=EventKind.REQUEST_CLOSED,
+            actor=None,
+            data={"request": request.pk, "what": request._meta.verbose_name},
+        )
 
 
 def event_record(order, *, kind, actor, data=None, from_state=None) -> OrderEvent:
@@ -274,7 +285,7 @@ def order_auto_complete(*, order: Order, now=None) -> Order:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        locked = _lock(order)
+        locked = order_lock(order)
         if locked.state != State.DELIVERED or locked.review_ends_at > now:
             raise OrderActionError(
                 f"Order #{locked.number} is not a delivery past its review window."
@@ -285,7 +296,7 @@ def order_auto_complete(*, order: Order, now=None) -> Order:
             actor=None,
             check_actor=False,
             event_kind=EventKind.AUTO_COMPLETED,
-            now=timezone.now(),
+            now=now,
         )
         _notify_event(
             order,
@@ -299,7 +310,13 @@ def order_auto_complete(*, order: Order, now=None) -> Order:
 
 
 def order_cancel(
-    *, order: Order, actor, reason: str, by: str = CancelBy.SUPPORT, expected_state=None
+    *,
+    order: Order,
+    actor,
+    reason: str,
+    by: str = CancelBy.SUPPORT,
+    requested_by=None,
+    expected_state=None,
 ) -> Order:
     """Cancel an order with a reason. Support cancels directly; other paths
     (mutual agreement, a very late order) check their own rules first.
@@ -321,6 +338,7 @@ def order_cancel(
             event_data={"reason": reason, "by": by},
             reason=reason,
             by=by,
+            requested_by=requested_by,
             now=timezone.now(),
         )
         _notify_event(
@@ -339,9 +357,11 @@ def order_cancel(
 def order_cancel_very_late(*, order: Order, actor, reason: str) -> Order:
     """The buyer cancels alone an order more than VERY_LATE_HOURS past due."""
     with transaction.atomic():
-        locked = _lock(order)
+        locked = order_lock(order)
         order_cancel_very_late_check_allowed(order=locked, actor=actor)
-        return order_cancel(order=locked, actor=actor, reason=reason, by=CancelBy.BUYER_LATE)
+        return order_cancel(
+            order=locked, actor=actor, reason=reason, by=CancelBy.BUYER_LATE, requested_by=actor
+        )
 
 
 def order_cancel_very_late_check_allowed(*, order: Order, actor) -> None:

@@ -6,9 +6,13 @@ app_name = "sales"
 
 urlpatterns = [
     path("sales/", views.sales, name="sales"),
+    path("sales/numbers/", views.numbers, name="numbers"),
+    path("sales/numbers/panel/", views.numbers_panel, name="numbers_panel"),
+    path("sales/numbers/<str:key>/", views.metric_detail, name="metric_detail"),
     path("orders/", views.my_orders, name="my_orders"),
     path("orders/new/<int:job_pk>/", views.order_place, name="order_place"),
     path("orders/<str:number>/", views.order_detail, name="order_detail"),
+    path("orders/<str:number>/live/", views.order_live, name="order_live"),
     path(
         "orders/<str:number>/requirements/",
         views.order_submit_requirements,

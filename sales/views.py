@@ -1,8 +1,12 @@
+from functools import partial
 from itertools import chain
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -15,7 +19,7 @@ from messaging.services import thread_mark_read
 from resolution.forms import CancellationRequestForm, ExtensionRequestForm, LateCancelForm
 from resolution.models import RequestState
 
-from . import selectors, services
+from . import charts, metrics, selectors, services
 from .forms import DeliverForm, RequirementsForm, RevisionForm
 from .models import State
 
@@ -42,8 +46,6 @@ def _order_list(request, role, template):
     context["current_tab"] = next(t for t in context["tabs"] if t["state"] == query.tab)
     if request.headers.get("HX-Request"):
         template = "sales/_order_panel.html"
-    elif role == "seller":
-        context["slow_jobs"] = jobs_needing_more_time(request.user)
     return render(request, template, context)
 
 
@@ -64,36 +66,32 @@ def my_orders(request):
 @login_required
 def order_detail(request, number):
     order = selectors.order_for_participant(request.user, number)
-    response = render_order_page(request, order)
+    # Mark the thread read before rendering, so the menu's badge is current;
+    # keep the previous mark to highlight what is new on this visit.
+    unread_since = (
+        order.seller_read_at if order.seller_id == request.user.pk else order.buyer_read_at
+    )
     thread_mark_read(order=order, user=request.user)
-    return response
+    return render_order_page(request, order, unread_since=unread_since)
 
 
-def render_order_page(request, order, *, status=200, **forms):
+def render_order_page(request, order, *, status=200, unread_since=None, **forms):
     """The order page, with only the actions the viewer's role and the state
     allow. ``forms`` carries a bound form back with its errors."""
     user = request.user
     is_buyer, is_seller = order.buyer_id == user.pk, order.seller_id == user.pk
-    thread = list(
-        order.messages.select_related("sender").prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
-        )
-    )
-    events = list(order.events.select_related("actor"))
+    context = _stream_context(order, user, unread_since=unread_since)
+    thread = context.pop("thread")
     extension_requests = list(order.extension_requests.select_related("requested_by"))
     cancellation_requests = list(order.cancellation_requests.select_related("requested_by"))
     open_extension = next((r for r in extension_requests if r.state == RequestState.OPEN), None)
     open_cancellation = next(
         (r for r in cancellation_requests if r.state == RequestState.OPEN), None
     )
-    read_at = order.seller_read_at if is_seller else order.buyer_read_at
-    context = {
-        "order": order,
+    context |= {
         "is_buyer": is_buyer,
         "is_seller": is_seller,
-        "stream": sorted(chain(events, thread), key=lambda item: (item.created_at, item.pk)),
         "deliveries": [m for m in thread if m.kind == MessageKind.DELIVERY],
-        "unread_since": read_at,
         "progress": order.progress_percent(),
         "extension_requests": extension_requests,
         "cancellation_requests": cancellation_requests,
@@ -119,6 +117,41 @@ def render_order_page(request, order, *, status=200, **forms):
     if is_buyer and order.is_very_late:
         context["late_cancel_form"] = forms.get("late_cancel_form") or LateCancelForm()
     return render(request, "sales/order_detail.html", context, status=status)
+
+
+def _stream_context(order, user, unread_since=None):
+    """The conversation and timeline as one stream, and its version."""
+    thread = list(
+        order.messages.select_related("sender").prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+        )
+    )
+    events = list(order.events.select_related("actor"))
+    return {
+        "order": order,
+        "thread": thread,
+        "stream": sorted(chain(events, thread), key=lambda item: (item.created_at, item.pk)),
+        "unread_since": unread_since
+        or (order.seller_read_at if user.pk == order.seller_id else order.buyer_read_at),
+        "version": selectors.order_version(order),
+        "poll_seconds": settings.LIVE_POLL_SECONDS,
+    }
+
+
+@login_required
+def order_live(request, number):
+    """Polled by an open order page: 204 when nothing changed; else the new
+    stream, with a notice when the state changed (the actions offered are
+    then out of date, so the viewer is asked to reload rather than lose a
+    half-written message)."""
+    order = selectors.order_for_participant(request.user, number)
+    if request.GET.get("v") == selectors.order_version(order):
+        return HttpResponse(status=204)
+    context = _stream_context(order, request.user)
+    context["state_changed"] = request.GET.get("state", order.state) != order.state
+    response = render(request, "sales/_stream.html", context)
+    thread_mark_read(order=order, user=request.user)
+    return response
 
 
 def refuse(request, order, error):
@@ -147,19 +180,25 @@ def order_place(request, job_pk):
     return redirect(order)
 
 
-def _precheck(request, order, transition):
+def precheck(request, order, check):
+    """Refuse early, before reading a form the viewer may not use at all; the
+    service checks again under the row lock."""
     try:
-        services.order_check_allowed(order=order, actor=request.user, transition=transition)
+        check(order=order, actor=request.user)
     except services.OrderActionError as error:
         return refuse(request, order, error)
     return None
+
+
+def _may(transition):
+    return partial(services.order_check_allowed, transition=transition)
 
 
 @login_required
 @require_POST
 def order_submit_requirements(request, number):
     order = selectors.order_for_participant(request.user, number)
-    if refused := _precheck(request, order, "submit_requirements"):
+    if refused := precheck(request, order, _may("submit_requirements")):
         return refused
     form = RequirementsForm(request.POST, questions=order.questions)
     if not form.is_valid():
@@ -176,7 +215,7 @@ def order_submit_requirements(request, number):
 @require_POST
 def order_deliver(request, number):
     order = selectors.order_for_participant(request.user, number)
-    if refused := _precheck(request, order, "deliver"):
+    if refused := precheck(request, order, _may("deliver")):
         return refused
     form = DeliverForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -198,7 +237,7 @@ def order_deliver(request, number):
 @require_POST
 def order_request_revision(request, number):
     order = selectors.order_for_participant(request.user, number)
-    if refused := _precheck(request, order, "request_revision"):
+    if refused := precheck(request, order, _may("request_revision")):
         return refused
     form = RevisionForm(request.POST)
     if not form.is_valid():
@@ -223,3 +262,52 @@ def order_accept(request, number):
         return refuse(request, order, error)
     messages.success(request, "Delivery accepted: the order is completed.")
     return redirect(order)
+
+
+@login_required
+def numbers_panel(request):
+    """The figures, the weekly chart and the delivery-time insight: loaded into
+    the Sales page after it shows (the page itself stays a handful of queries)."""
+    return render(request, "sales/_numbers_panel.html", _numbers_context(request.user))
+
+
+@login_required
+def numbers(request):
+    """The same figures on a page of their own, with what each one means."""
+    context = _numbers_context(request.user)
+    context["rules"] = [
+        (
+            rule,
+            rule.definition.format(
+                window=settings.METRICS_WINDOW_DAYS, hours=settings.RESPONSE_HOURS
+            ),
+        )
+        for rule in metrics.RULES.values()
+    ]
+    return render(request, "sales/numbers.html", context)
+
+
+@login_required
+def metric_detail(request, key):
+    """The orders a figure was computed from, each with its verdict."""
+    if key not in metrics.RULES:
+        raise Http404("No such figure.")
+    rule = metrics.RULES[key]
+    page = Paginator(metrics.metric_orders(request.user, key), 50).get_page(request.GET.get("page"))
+    definition = rule.definition.format(
+        window=settings.METRICS_WINDOW_DAYS, hours=settings.RESPONSE_HOURS
+    )
+    return render(
+        request, "sales/metric_detail.html", {"rule": rule, "page": page, "definition": definition}
+    )
+
+
+def _numbers_context(seller):
+    weeks = metrics.weekly_earnings(seller)
+    return {
+        "figures": metrics.seller_figures(seller),
+        "chart": charts.weekly_bars(weeks),
+        "weeks": weeks,
+        "slow_jobs": jobs_needing_more_time(seller),
+        "window": settings.METRICS_WINDOW_DAYS,
+    }

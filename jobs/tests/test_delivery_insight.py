@@ -84,7 +84,10 @@ def _actual_days(snippet):
 
 def _sales(client, seller):
     client.force_login(seller)
-    return client.get(reverse("sales:sales")).content.decode()
+    # The Sales page loads its numbers panel (figures, chart, insight) after it shows.
+    sales = client.get(reverse("sales:sales")).content.decode()
+    assert reverse("sales:numbers_panel") in sales
+    return client.get(reverse("sales:numbers_panel")).content.decode()
 
 
 def _edit(client, seller, job):

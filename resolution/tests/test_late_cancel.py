@@ -139,5 +139,5 @@ def test_order_page_offers_the_late_cancel_only_to_the_buyer_of_a_very_late_orde
     with time_machine.travel(DUE + timedelta(hours=hours_late), tick=False):
         client.force_login(getattr(order, role))
         html = client.get(order.get_absolute_url()).content.decode()
-    assert ("This order is more than a day late: cancel it" in html) is offered
+    assert ("This order is more than 24 hours late: cancel it" in html) is offered
     assert (_url(order) in html) is offered

@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def slow_checks(monkeypatch):
     real_require_open = services._require_open
-    real_lock_order = services._lock_order
+    real_lock_order = services.order_lock
 
     def slow_require_open(request):
         real_require_open(request)
@@ -38,7 +38,7 @@ def slow_checks(monkeypatch):
         return locked
 
     monkeypatch.setattr(services, "_require_open", slow_require_open)
-    monkeypatch.setattr(services, "_lock_order", slow_lock_order)
+    monkeypatch.setattr(services, "order_lock", slow_lock_order)
 
 
 def _race(*calls):

@@ -42,11 +42,12 @@ def countdown(order, now=None):
     if order.state != "active":
         return ""
     now = now or timezone.now()
-    if now >= order.due_at:
+    clock = order.clock(now)
+    if clock == "late":
         return format_html(
             '<span class="countdown-late">Late by {}</span>', _span(now - order.due_at)
         )
-    css = "countdown-soon" if order.clock(now) == "due_soon" else ""
+    css = "countdown-soon" if clock == "due_soon" else ""
     return format_html('<span class="{}">{} left</span>', css, _span(order.due_at - now))
 
 
@@ -59,3 +60,28 @@ def iso_datetime(value):
         return datetime.fromisoformat(value)
     except (TypeError, ValueError):
         return None
+
+
+@register.filter
+def timesince_short(delta):
+    """A timedelta as '2 h 5 min'."""
+    from sales.metrics import duration
+
+    return duration(delta) if delta is not None else ""
+
+
+@register.simple_tag
+def countdown_bar(order, now=None):
+    """A <progress> of the delivery window used, for active orders."""
+    percent = order.progress_percent(now)
+    if percent is None:
+        return ""
+    clock = order.clock(now)
+    return format_html(
+        '<progress class="countdown countdown-{}" value="{}" max="100" '
+        'aria-label="{}% of the delivery time used">{}%</progress>',
+        clock or "ok",
+        percent,
+        percent,
+        percent,
+    )

@@ -33,9 +33,12 @@ def test_support_cancels_with_a_reason_and_the_event_says_who_and_why(client, su
     assert change.status_code == 200
     assert "Cancel order" in change.content.decode()
 
-    form = client.get(_transition_url(order))
+    form = client.get(_transition_url(order), follow=True)
     assert form.status_code == 200
-    response = client.post(_transition_url(order), {"reason": "Buyer's card was stolen"})
+    assert form.redirect_chain[-1][0].endswith("?seen=active")
+    response = client.post(
+        f"{_transition_url(order)}?seen=active", {"reason": "Buyer's card was stolen"}
+    )
 
     assert response.status_code == 302
     order.refresh_from_db()
@@ -58,6 +61,26 @@ def test_cancel_without_a_good_reason_changes_nothing(client, support, reason):
     order.refresh_from_db()
     assert order.state == State.ACTIVE
     assert not OrderEvent.objects.filter(order=order).exists()
+
+
+def test_a_delivery_landing_while_support_types_is_not_overridden(client, support):
+    from sales import services
+
+    order = OrderFactory(state=State.ACTIVE)
+    client.force_login(support)
+    form = client.get(_transition_url(order), follow=True)
+    seen_url = form.redirect_chain[-1][0]
+
+    services.order_deliver(order=order, actor=order.seller, message="Done!")
+    response = client.post(seen_url, {"reason": "Buyer asked by phone"}, follow=True)
+
+    order.refresh_from_db()
+    assert order.state == State.DELIVERED
+    assert any(
+        "changed in the meantime: it was already delivered" in str(m)
+        for m in response.context["messages"]
+    )
+    assert not OrderEvent.objects.filter(order=order, kind=EventKind.CANCELED).exists()
 
 
 def test_canceled_order_offers_no_cancel_button(client, support):
