@@ -44,3 +44,23 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def assert_accessible():
+    """Run axe on the page: no serious or critical violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page, name):
+        results = axe.run(page)
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']} -> "
+            + "; ".join(n["target"][0] for n in v["nodes"][:3])
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert not bad, f"{name}: " + " | ".join(bad)
+
+    return check

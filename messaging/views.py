@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from sales.selectors import order_for_participant
-from sales.views import invalid, refuse
+from sales.views import done, invalid, refuse
 
 from . import services
 from .forms import MessageForm
@@ -31,7 +31,7 @@ def message_send(request, number):
     except services.MessagingError as error:
         return refuse(request, order, error)
     messages.success(request, "Message sent.")
-    return redirect(f"{order.get_absolute_url()}#conversation")
+    return done(request, f"{order.get_absolute_url()}#conversation")
 
 
 @login_required

@@ -62,6 +62,14 @@ RULES = {
             "canceling one, does not count against you.",
         ),
         MetricRule(
+            "cancellations",
+            "Cancellations",
+            "",
+            "Every order canceled in the last {window} days, and whether it counts against "
+            "you: it does when you asked for the cancellation, or when the order was late "
+            "(in progress, past its due date) when it was canceled.",
+        ),
+        MetricRule(
             "earnings",
             "Earnings this month",
             "",
@@ -107,6 +115,10 @@ def metric_filters(seller, now):
         "response_time": (placed & Q(seller_first_message_at__isnull=False), Q()),
         "on_time": (Q(first_delivered_at__gte=start), Q(first_delivery_late=False)),
         "completion": (ended, Q(state=State.COMPLETED)),
+        "cancellations": (
+            Q(state=State.CANCELED, canceled_at__gte=start),
+            Q(seller_at_fault=False),
+        ),
         "earnings": (Q(state=State.COMPLETED, completed_at__gte=_month_start(seller, now)), Q()),
         "active_value": (Q(state=State.ACTIVE), Q()),
     }

@@ -154,6 +154,14 @@ def order_live(request, number):
     return response
 
 
+def done(request, url):
+    """Where to go after a successful post. A form sent by the upload-progress
+    script gets 204 and the address, and goes there itself."""
+    if request.headers.get("X-Upload-Progress"):
+        return HttpResponse(status=204, headers={"X-Location": url})
+    return redirect(url)
+
+
 def refuse(request, order, error):
     messages.error(request, str(error))
     return redirect(order)
@@ -230,7 +238,7 @@ def order_deliver(request, number):
     except services.OrderActionError as error:
         return refuse(request, order, error)
     messages.success(request, "Delivered. The buyer has been asked to review it.")
-    return redirect(order)
+    return done(request, order.get_absolute_url())
 
 
 @login_required

@@ -91,6 +91,7 @@ class Command(BaseCommand):
                 self.stdout.write("Demo orders already exist; nothing to add.")
             else:
                 self._orders(users, jobs)
+                _spread_out_replies_and_deliveries(users["seller"])
                 # Demo notices appear in the app but are not e-mailed to example.com.
                 Notification.objects.filter(emailed_at=None).update(emailed_at=timezone.now())
         self.stdout.write(self.style.SUCCESS("Demo log-ins (http://127.0.0.1:8000/):"))
@@ -301,6 +302,44 @@ def _file(name, content):
     upload = SimpleUploadedFile(name, content)
     upload.checked_content_type = check_upload(upload)
     return upload
+
+
+def _spread_out_replies_and_deliveries(seller):
+    """Demo orders are made in an instant; give the seller believable reply
+    and delivery times (so the Sales page's numbers look like a real week)."""
+    now = timezone.now()
+    for order in Order.objects.filter(seller=seller):
+        replies = Message.objects.filter(order=order, sender=seller).exclude(
+            kind=MessageKind.DELIVERY
+        )
+        first = None
+        for i, message in enumerate(replies.order_by("pk")):
+            when = min(order.created_at + timedelta(minutes=35 + 50 * i), now)
+            Message.objects.filter(pk=message.pk).update(created_at=when)
+            first = first or when
+        fields = {"seller_first_message_at": first} if first else {}
+        delivery = (
+            Message.objects.filter(order=order, kind=MessageKind.DELIVERY).order_by("pk").first()
+        )
+        end = order.completed_at or now
+        if delivery and order.started_at and order.first_delivered_at and order.delivered_at:
+            took = min(
+                timedelta(days=order.delivery_days * 0.7),
+                end - order.started_at - timedelta(hours=1),
+            )
+            if (
+                took > timedelta(0)
+                and not Order.objects.filter(
+                    pk=order.pk, first_delivered_at__gt=F("started_at") + timedelta(days=1)
+                ).exists()
+            ):
+                when = order.started_at + took
+                Message.objects.filter(pk=delivery.pk).update(created_at=when)
+                fields |= {"first_delivered_at": when, "first_delivery_late": when > order.due_at}
+                if order.delivered_at <= when or order.state == State.COMPLETED:
+                    fields["delivered_at"] = when
+        if fields:
+            Order.objects.filter(pk=order.pk).update(**fields)
 
 
 def _age(order, **ago):

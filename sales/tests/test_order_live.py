@@ -1,0 +1,108 @@
+"""An open order page asks for news: new messages and state changes."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from factories import OrderFactory, UserFactory
+from messaging.services import message_send
+from sales import services
+from sales.models import State
+
+pytestmark = pytest.mark.django_db
+
+
+def _poll_url(html):
+    return re.search(r'hx-get="([^"]*/live/[^"]*)"', html).group(1).replace("&amp;", "&")
+
+
+def test_nothing_new_answers_204_and_news_answers_the_stream(client):
+    order = OrderFactory(state=State.ACTIVE)
+    client.force_login(order.buyer)
+    poll = _poll_url(client.get(order.get_absolute_url()).content.decode())
+
+    assert client.get(poll).status_code == 204
+
+    message_send(order=order, sender=order.seller, body="A first draft is coming today.")
+    response = client.get(poll)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "A first draft is coming today." in html
+    assert "data-state-changed" not in html
+    assert client.get(_poll_url(html)).status_code == 204  # the new version is current
+
+
+def test_a_state_change_asks_the_viewer_to_reload(client):
+    order = OrderFactory(state=State.ACTIVE)
+    client.force_login(order.buyer)
+    poll = _poll_url(client.get(order.get_absolute_url()).content.decode())
+
+    services.order_deliver(order=order, actor=order.seller, message="All done")
+    html = client.get(poll).content.decode()
+
+    assert "data-state-changed" in html
+    assert "This order is now <strong>delivered</strong>" in html
+    assert "All done" in html
+
+
+def test_news_seen_live_is_marked_read(client):
+    order = OrderFactory(state=State.ACTIVE)
+    client.force_login(order.buyer)
+    poll = _poll_url(client.get(order.get_absolute_url()).content.decode())
+    message_send(order=order, sender=order.seller, body="Hello")
+    client.get(poll)
+    html = client.get(reverse("sales:my_orders"), {"tab": "active"}).content.decode()
+    assert "data-unread" not in html
+
+
+@pytest.mark.parametrize("who", ["stranger", "staff"])
+def test_others_get_404(client, who):
+    order = OrderFactory(state=State.ACTIVE)
+    client.force_login(UserFactory(is_staff=who == "staff", is_superuser=who == "staff"))
+    assert client.get(reverse("sales:order_live", args=[order.number])).status_code == 404
+
+
+def test_anonymous_is_sent_to_log_in(client):
+    order = OrderFactory(state=State.ACTIVE)
+    response = client.get(reverse("sales:order_live", args=[order.number]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_poll_interval_comes_from_settings(client, settings):
+    settings.LIVE_POLL_SECONDS = 7
+    order = OrderFactory(state=State.ACTIVE)
+    client.force_login(order.seller)
+    assert 'hx-trigger="every 7s"' in client.get(order.get_absolute_url()).content.decode()
+
+
+def test_upload_progress_posts_get_204_and_where_to_go(client):
+    order = OrderFactory(state=State.ACTIVE)
+    client.force_login(order.seller)
+    response = client.post(
+        reverse("messaging:message_send", args=[order.number]),
+        {"body": "Draft attached"},
+        HTTP_X_UPLOAD_PROGRESS="1",
+    )
+    assert response.status_code == 204
+    assert response["X-Location"] == f"{order.get_absolute_url()}#conversation"
+    assert order.messages.count() == 1
+
+
+def _order_page_queries(client, order, user):
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(order.get_absolute_url()).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_order_page_queries_do_not_grow_with_the_thread(client):
+    order = OrderFactory(state=State.ACTIVE)
+    message_send(order=order, sender=order.buyer, body="Hi")
+    small = _order_page_queries(client, order, order.seller)
+    for i in range(40):
+        message_send(order=order, sender=order.buyer if i % 2 else order.seller, body=f"#{i}")
+    services.order_deliver(order=order, actor=order.seller, message="Done")
+    assert _order_page_queries(client, order, order.seller) == small
