@@ -31,7 +31,12 @@
     xhr.addEventListener("load", function () {
       var location = xhr.getResponseHeader("X-Location");
       if (xhr.status === 204 && location) {
-        window.location.assign(location);
+        var target = new URL(location, window.location.href);
+        var here = new URL(window.location.href);
+        target.hash = here.hash = "";
+        // Same page (only the #fragment differs): assign() would just scroll.
+        if (target.href === here.href) window.location.reload();
+        else window.location.assign(location);
         return;
       }
       // A refusal or form errors: show the page the server answered with.
