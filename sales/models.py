@@ -129,9 +129,14 @@ class Order(FSMModelMixin, models.Model):
         indexes = [
             # The Sales page: one seller's orders in one state, by due date
             # or by newest.
-            models.Index(fields=["seller", "state", "due_at"], name="order_seller_state_due"),
-            models.Index(fields=["seller", "state", "-created_at"], name="order_seller_state_new"),
-            models.Index(fields=["buyer", "state", "-created_at"], name="order_buyer_state_new"),
+            models.Index(fields=["seller", "state", "due_at", "id"], name="order_seller_state_due"),
+            models.Index(
+                fields=["seller", "state", "-created_at", "-id"], name="order_seller_state_new"
+            ),
+            models.Index(
+                fields=["buyer", "state", "-created_at", "-id"], name="order_buyer_state_new"
+            ),
+            models.Index(fields=["buyer", "state", "due_at", "id"], name="order_buyer_state_due"),
             # The deadline scans: each index holds only the rows its scan may
             # still act on, so a scan's cost follows the orders that are due.
             models.Index(

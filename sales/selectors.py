@@ -1,15 +1,16 @@
 """Reads worth a name: the Sales and My orders lists, their counts, one order."""
 
+import binascii
+from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
-from django.utils.functional import cached_property
 
 from messaging.models import Message
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
@@ -68,19 +69,10 @@ def order_tab_counts(user, role, now=None):
     return orders_for_role(user, role).aggregate(**aggregates)
 
 
-class KnownCountPaginator(Paginator):
-    """A paginator that takes the total from the tab counts it already has,
-    so a page costs one query instead of two."""
-
-    def __init__(self, *args, known_count=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._known_count = known_count
-
-    @cached_property
-    def count(self):
-        if self._known_count is not None:
-            return self._known_count
-        return super().count
+# Sorts: the field and whether it runs newest first. Pages are cut by keyset
+# (the last row's key), so the thousandth page costs what the first does.
+SORT_KEYS = {"due": ("due_at", False), "newest": ("created_at", True)}
+DUE_SORT_TABS = {State.ACTIVE, State.DELIVERED}  # where every order has a due date
 
 
 @dataclass
@@ -89,7 +81,14 @@ class OrderListQuery:
     q: str = ""
     sort: str = ""
     flag: str = ""
-    page: str = "1"
+    after: str = ""
+    before: str = ""
+    last: bool = False
+
+    @property
+    def base(self):
+        """The query string of this list, without the page cursor."""
+        return urlencode({"tab": self.tab, "q": self.q, "sort": self.sort, "flag": self.flag})
 
     @classmethod
     def from_request(cls, params):
@@ -104,25 +103,62 @@ class OrderListQuery:
         if tab not in State.values:
             tab = State.ACTIVE
         sort = params.get("sort", "")
-        if sort not in SORTS:
+        if sort not in SORTS or (sort == "due" and tab not in DUE_SORT_TABS):
             sort = "due" if tab == State.ACTIVE else "newest"
         return cls(
             tab=tab,
             q=params.get("q", "").strip()[:100],
             sort=sort,
             flag=flag,
-            page=params.get("page", "1"),
+            after=params.get("after", "")[:100],
+            before=params.get("before", "")[:100],
+            last=params.get("last") == "1",
         )
+
+
+@dataclass
+class OrderPage:
+    object_list: list
+    has_next: bool
+    has_previous: bool
+    next_cursor: str
+    previous_cursor: str
+    total: int | None  # None when a search makes it unknown
+
+
+def _encode(order, field):
+    raw = f"{getattr(order, field).isoformat()}~{order.pk}"
+    return urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor):
+    """(value, pk) from a cursor; None for anything that is not one of ours."""
+    try:
+        raw = urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        value, pk = raw.rsplit("~", 1)
+        when = datetime.fromisoformat(value)
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)), int(pk)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        return None
+
+
+def _beyond(field, value, pk, *, forward_in_sort_order, descending):
+    """Rows strictly past (value, pk) in the direction asked. Written as a
+    range on the indexed field, so PostgreSQL seeks instead of counting."""
+    upward = forward_in_sort_order != descending
+    if upward:
+        return Q(**{f"{field}__gte": value}) & ~Q(**{field: value, "pk__lte": pk})
+    return Q(**{f"{field}__lte": value}) & ~Q(**{field: value, "pk__gte": pk})
 
 
 def orders_page(user, role, query: OrderListQuery, counts, now=None):
     """One page of the tab's orders, filtered, searched and sorted."""
     now = now or timezone.now()
     qs = orders_for_role(user, role).filter(state=query.tab)
-    known = counts[query.tab]
+    total = counts[query.tab]
     if query.flag:
         qs = qs.filter(_flag_q(query.flag, now))
-        known = counts[query.flag]
+        total = counts[query.flag]
     if query.q:
         other = "buyer" if role == "seller" else "seller"
         qs = qs.filter(
@@ -130,14 +166,30 @@ def orders_page(user, role, query: OrderListQuery, counts, now=None):
             | Q(**{f"{other}__username__icontains": query.q})
             | Q(title__icontains=query.q)
         )
-        known = None
-    if query.sort == "due":
-        qs = qs.order_by("due_at", "-created_at", "-pk")
-    else:
-        qs = qs.order_by("-created_at", "-pk")
-    qs = with_row_flags(qs.select_related("buyer", "seller"), user, role)
-    paginator = KnownCountPaginator(qs, settings.SALES_PAGE_SIZE, known_count=known)
-    return paginator.get_page(query.page)
+        total = None
+    field, descending = SORT_KEYS[query.sort]
+    after, before = _decode(query.after), _decode(query.before)
+    backward = bool(before) or (query.last and not after)
+    if after:
+        qs = qs.filter(_beyond(field, *after, forward_in_sort_order=True, descending=descending))
+    elif before:
+        qs = qs.filter(_beyond(field, *before, forward_in_sort_order=False, descending=descending))
+    ascending = descending == backward  # the database order for this walk
+    qs = qs.order_by(*((field, "pk") if ascending else (f"-{field}", "-pk")))
+    size = settings.SALES_PAGE_SIZE
+    rows = list(with_row_flags(qs.select_related("buyer", "seller"), user, role)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if backward:
+        rows.reverse()
+    return OrderPage(
+        object_list=rows,
+        has_next=more if not backward else bool(before),
+        has_previous=bool(after) if not backward else more,
+        next_cursor=_encode(rows[-1], field) if rows else "",
+        previous_cursor=_encode(rows[0], field) if rows else "",
+        total=total,
+    )
 
 
 def with_row_flags(qs, user, role):
