@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint clean
+.PHONY: run test install lint clean bench soak
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -26,6 +26,18 @@ test: install
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks on PostgreSQL (BENCH_DATABASE_URL; its database is recreated).
+# Needs `hey` (apt-get install hey). N orders, default 1,000,000.
+N ?= 1000000
+bench: install
+	@command -v hey >/dev/null || { echo "bench needs hey: apt-get install -y hey"; exit 1; }
+	$(PY) -m bench.run --orders $(N)
+
+# Five minutes of load on loopback: zero errors, no steady memory growth.
+soak: install
+	@command -v hey >/dev/null || { echo "soak needs hey: apt-get install -y hey"; exit 1; }
+	$(PY) -m bench.soak --minutes 5
 
 lint: install
 	$(PY) -m ruff check .

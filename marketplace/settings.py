@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_fsm",
+    "axes",
+    "csp",
     "accounts",
     "jobs",
     "sales",
@@ -78,6 +80,10 @@ MIDDLEWARE = [
     "accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "marketplace.limits.UploadLimitMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -115,6 +121,10 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out log-in
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -134,8 +144,27 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Attachments: on this machine under PRIVATE_MEDIA_ROOT by default; with
+# ATTACHMENTS_S3_BUCKET set, on S3-compatible storage (django-storages), as
+# private objects served only through the checking view.
+ATTACHMENTS_S3_BUCKET = env.str("ATTACHMENTS_S3_BUCKET", default="")
+if ATTACHMENTS_S3_BUCKET:
+    ATTACHMENT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            "endpoint_url": env.str("ATTACHMENTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("ATTACHMENTS_S3_REGION", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    ATTACHMENT_STORAGE = {"BACKEND": "messaging.models.PrivateStorage"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": ATTACHMENT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -240,3 +269,96 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+
+# ---------------------------------------------------------------------------
+# Production hardening (issue 7): one switch.
+#
+# DEBUG=false, SECRET_KEY (50+ random characters) and ALLOWED_HOSTS give a
+# configuration for which `manage.py check --deploy` reports nothing: HTTPS
+# only (behind a proxy that sets X-Forwarded-Proto), HSTS, secure cookies.
+# With DEBUG=true (the default) none of the HTTPS settings apply, so
+# `make run` on http://127.0.0.1:8000 behaves as before. SECURE=false lets a
+# DEBUG=false server run on plain HTTP (a loopback soak run, say).
+# ---------------------------------------------------------------------------
+SECURE = env.bool("SECURE", default=not DEBUG)
+# With DEBUG=false static files are served from the manifest that
+# `collectstatic` writes here (so run it first, as a deploy does).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(STATIC_ROOT)))
+# The proxy in front terminates TLS and says so in this header; only trust it
+# because that proxy overwrites whatever the client sent.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = SECURE
+# Probes from the load balancer come over plain HTTP on the inside.
+SECURE_REDIRECT_EXEMPT = [r"^ping$", r"^healthz$"]
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+CSRF_COOKIE_HTTPONLY = True  # htmx gets the token from the page, never the cookie
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=SECURE)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=SECURE)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4): everything from this origin, no
+# inline scripts or styles (no `style=` in templates; htmx's indicator style
+# lives in app.css, see the htmx-config meta tag in base.html). On whenever
+# DEBUG is false; CSP=true turns it on in development too.
+CSP = env.bool("CSP", default=not DEBUG)
+_SELF = "'self'"
+CSP_DIRECTIVES = {
+    "default-src": [_SELF],
+    "script-src": [_SELF],
+    "style-src": [_SELF],
+    "img-src": [_SELF, "data:"],  # Bootstrap's icons are data: SVGs
+    "font-src": [_SELF],
+    "connect-src": [_SELF],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": [_SELF],
+}
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES} if CSP else None
+
+# Caches: rate limits count here. One process per machine is fine with the
+# default (local memory); several web processes need a shared cache, e.g.
+# CACHE_URL=redis://127.0.0.1:6379/1 (a database other than the broker's).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# django-axes: AXES_FAILURE_LIMIT failed log-ins for one username from one
+# address lock that pair out for AXES_COOLOFF_MINUTES (a page says so, 429).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15.0) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# The address is REMOTE_ADDR. Behind a proxy that is the proxy's for every
+# client, so the lock is in effect per username (docs/reliability.md).
+AXES_VERBOSE = False
+
+# Per-user rate limits on writes that reach other people: "count/seconds".
+# Past a limit the answer is 429 and nothing is written.
+RATE_LIMITS = {
+    "message": env.str("RATE_LIMIT_MESSAGES", default="30/600"),
+    "request": env.str("RATE_LIMIT_REQUESTS", default="10/3600"),
+    "ticket": env.str("RATE_LIMIT_TICKETS", default="5/3600"),
+}
+
+# Uploads: a file stops being read past ATTACHMENT_MAX_BYTES as it streams in
+# (marketplace.limits.SizeLimitUploadHandler), and a request whose
+# Content-Length is larger than all the files a form takes is refused before
+# its body is read.
+FILE_UPLOAD_HANDLERS = [
+    "marketplace.limits.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+UPLOAD_MAX_REQUEST_BYTES = env.int(
+    "UPLOAD_MAX_REQUEST_BYTES",
+    default=ATTACHMENT_MAX_BYTES * ATTACHMENT_MAX_FILES + 1024 * 1024,
+)
+# ---------------------------------------------------------------------------
+# End of production hardening.
+# ---------------------------------------------------------------------------

@@ -59,6 +59,12 @@ def clean_name(name):
 def check_upload(upload):
     """Return the content type to store, or raise ValidationError."""
     name = clean_name(upload.name)
+    if getattr(upload, "oversize", False):
+        # Stopped while streaming in (marketplace.limits): its size is unknown.
+        limit = filesizeformat(settings.ATTACHMENT_MAX_BYTES)
+        raise ValidationError(
+            f"“{name}” is larger than {limit}; files can be at most {limit}. It was not uploaded."
+        )
     if upload.size > settings.ATTACHMENT_MAX_BYTES:
         raise ValidationError(
             f"“{name}” is {filesizeformat(upload.size)}; files can be at most "

@@ -2,7 +2,7 @@ import os
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import models
 from django.utils import timezone
 
@@ -24,7 +24,24 @@ class PrivateStorage(FileSystemStorage):
         return os.path.abspath(self.base_location)
 
 
-private_storage = PrivateStorage()
+class _AttachmentStorage(Storage):
+    """Stands for STORAGES["attachments"], looked up on every use (Django
+    builds a field's storage once, at import; settings may change later, and
+    tests switch to S3)."""
+
+    def __getattribute__(self, name):
+        if name in ("__class__", "__dict__", "__reduce__", "__reduce_ex__", "__repr__"):
+            return object.__getattribute__(self, name)
+        return getattr(storages["attachments"], name)
+
+
+_attachment_storage = _AttachmentStorage()
+
+
+def attachment_storage():
+    """The "attachments" storage from settings.STORAGES: this machine's
+    private folder, or S3-compatible storage in production."""
+    return _attachment_storage
 
 
 def attachment_path(instance, filename):
@@ -58,7 +75,7 @@ class Message(models.Model):
 
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(storage=private_storage, upload_to=attachment_path, max_length=200)
+    file = models.FileField(storage=attachment_storage, upload_to=attachment_path, max_length=200)
     name = models.CharField("original name", max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()

@@ -1,5 +1,8 @@
 """Writes to the order conversation."""
 
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -17,6 +20,27 @@ class MessagingError(Exception):
     """A refusal, worded for the person who asked."""
 
 
+_stored_files = ContextVar("stored_files", default=None)
+
+
+@contextmanager
+def files_kept_only_on_commit():
+    """Around a transaction that stores attachments: if it raises (a refusal,
+    or the database gone before COMMIT), the files it wrote are deleted, so a
+    rolled-back message leaves no orphan file behind."""
+    stored = []
+    token = _stored_files.set(stored)
+    try:
+        yield
+    except BaseException:
+        for storage, name in stored:
+            with suppress(Exception):  # best effort: the error that matters is raised
+                storage.delete(name)
+        raise
+    finally:
+        _stored_files.reset(token)
+
+
 def message_create(*, order: Order, sender, kind: str, body: str, files=()) -> Message:
     """Write a message with its attachments. Must run inside the caller's
     transaction; the caller has checked that ``sender`` is on the order and
@@ -27,14 +51,18 @@ def message_create(*, order: Order, sender, kind: str, body: str, files=()) -> M
     if len(body) > MAX_BODY:
         raise MessagingError(f"Keep a message under {MAX_BODY} characters.")
     message = Message.objects.create(order=order, sender=sender, kind=kind, body=body)
+    stored = _stored_files.get()
     for upload in files:
-        Attachment.objects.create(
+        attachment = Attachment(
             message=message,
-            file=upload,
             name=clean_name(upload.name),
             content_type=getattr(upload, "checked_content_type", "application/octet-stream"),
             size=upload.size,
         )
+        attachment.file.save(upload.name, upload, save=False)
+        if stored is not None:
+            stored.append((attachment.file.storage, attachment.file.name))
+        attachment.save()
     if sender.pk == order.seller_id and order.seller_first_message_at is None:
         # Conditional: only the first message of the seller sets it.
         Order.objects.filter(pk=order.pk, seller_first_message_at=None).update(
@@ -53,7 +81,7 @@ def message_send(*, order: Order, sender, body: str, kind: str = MessageKind.MES
         raise MessagingError("Only the seller can send progress updates.")
     if kind not in (MessageKind.MESSAGE, MessageKind.UPDATE):
         raise MessagingError("Deliveries are sent with the Deliver button.")
-    with transaction.atomic():
+    with files_kept_only_on_commit(), transaction.atomic():
         message = message_create(order=order, sender=sender, kind=kind, body=body, files=files)
         label = "a progress update" if kind == MessageKind.UPDATE else "a message"
         notify(

@@ -5,6 +5,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from marketplace.limits import rate_limited
 from sales.selectors import order_for_participant
 from sales.views import done, invalid, refuse
 
@@ -15,6 +16,7 @@ from .models import Attachment, Notification
 
 @login_required
 @require_POST
+@rate_limited("message")
 def message_send(request, number):
     order = order_for_participant(request.user, number)
     form = MessageForm(request.POST, request.FILES, is_seller=order.seller_id == request.user.pk)

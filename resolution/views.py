@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from marketplace.limits import rate_limited
 from sales.models import State
 from sales.selectors import order_for_participant
 from sales.services import (
@@ -31,6 +32,7 @@ def _request_for(order, model, pk):
 
 @login_required
 @require_POST
+@rate_limited("request")
 def extension_create(request, number):
     order = order_for_participant(request.user, number)
     if refused := precheck(request, order, services.extension_request_check_allowed):
@@ -91,6 +93,7 @@ def _answer(request, number, pk, model, actions, answer):
 
 @login_required
 @require_POST
+@rate_limited("request")
 def cancellation_create(request, number):
     order = order_for_participant(request.user, number)
     if refused := precheck(request, order, services.cancellation_request_check_allowed):
@@ -149,6 +152,7 @@ def resolution_center(request):
 
 
 @login_required
+@rate_limited("request")
 def vacation(request):
     """Ask every active order's buyer for the same extension at once."""
     form = VacationForm(request.POST or None)
@@ -177,6 +181,7 @@ def ticket_list(request):
 
 
 @login_required
+@rate_limited("ticket")
 def ticket_create(request):
     initial = {"order": request.GET.get("order", "")[:16]}
     form = TicketForm(request.POST or None, user=request.user, initial=initial)

@@ -62,11 +62,18 @@ def orders_for_role(user, role):
 
 
 def order_tab_counts(user, role, now=None):
-    """Per-tab counts and priority-strip counts, in one query."""
+    """Per-tab counts (one GROUP BY, answered from the index) and the priority
+    strip's counts (a second query over open orders only)."""
     now = now or timezone.now()
-    aggregates = {tab.value: Count("pk", filter=Q(state=tab)) for tab in TABS}
-    aggregates.update({flag: Count("pk", filter=_flag_q(flag, now)) for flag in FLAGS})
-    return orders_for_role(user, role).aggregate(**aggregates)
+    mine = orders_for_role(user, role)
+    by_state = dict(mine.order_by().values_list("state").annotate(n=Count("pk")))
+    counts = {tab.value: by_state.get(tab.value, 0) for tab in TABS}
+    counts.update(
+        mine.filter(state__in=[State.ACTIVE, State.PENDING]).aggregate(
+            **{flag: Count("pk", filter=_flag_q(flag, now)) for flag in FLAGS}
+        )
+    )
+    return counts
 
 
 # Sorts: the field and whether it runs newest first. Pages are cut by keyset

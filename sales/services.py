@@ -15,7 +15,7 @@ from django_fsm import can_proceed
 from jobs.models import Job
 from messaging.models import MessageKind, NotificationKind
 from messaging.notifications import notify
-from messaging.services import message_create
+from messaging.services import files_kept_only_on_commit, message_create
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 
 from .models import CancelBy, EventKind, Order, OrderEvent, State
@@ -222,7 +222,7 @@ def order_submit_requirements(*, order: Order, actor, answers: list[dict]) -> Or
 def order_deliver(*, order: Order, actor, message: str, files=()) -> Order:
     """The seller delivers: a delivery message with its files, and the order
     moves to delivered. Locks the order; files must have passed ``check_upload``."""
-    with transaction.atomic():
+    with files_kept_only_on_commit(), transaction.atomic():
         order, event = _run_transition(
             order, "deliver", actor=actor, event_kind=EventKind.DELIVERED, now=timezone.now()
         )

@@ -1,5 +1,7 @@
 from django.urls import path
 
+import sales.converters  # noqa: F401  (registers <order_number:>)
+
 from . import views
 
 app_name = "sales"
@@ -11,16 +13,18 @@ urlpatterns = [
     path("sales/numbers/<str:key>/", views.metric_detail, name="metric_detail"),
     path("orders/", views.my_orders, name="my_orders"),
     path("orders/new/<int:job_pk>/", views.order_place, name="order_place"),
-    path("orders/<str:number>/", views.order_detail, name="order_detail"),
-    path("orders/<str:number>/live/", views.order_live, name="order_live"),
+    path("orders/<order_number:number>/", views.order_detail, name="order_detail"),
+    path("orders/<order_number:number>/live/", views.order_live, name="order_live"),
     path(
-        "orders/<str:number>/requirements/",
+        "orders/<order_number:number>/requirements/",
         views.order_submit_requirements,
         name="order_submit_requirements",
     ),
-    path("orders/<str:number>/deliver/", views.order_deliver, name="order_deliver"),
+    path("orders/<order_number:number>/deliver/", views.order_deliver, name="order_deliver"),
     path(
-        "orders/<str:number>/revision/", views.order_request_revision, name="order_request_revision"
+        "orders/<order_number:number>/revision/",
+        views.order_request_revision,
+        name="order_request_revision",
     ),
-    path("orders/<str:number>/accept/", views.order_accept, name="order_accept"),
+    path("orders/<order_number:number>/accept/", views.order_accept, name="order_accept"),
 ]

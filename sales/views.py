@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -80,8 +80,9 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
     allow. ``forms`` carries a bound form back with its errors."""
     user = request.user
     is_buyer, is_seller = order.buyer_id == user.pk, order.seller_id == user.pk
-    context = _stream_context(order, user, unread_since=unread_since)
-    thread = context.pop("thread")
+    context = _stream_context(
+        order, user, unread_since=unread_since, everything=request.GET.get("all") == "1"
+    )
     extension_requests = list(order.extension_requests.select_related("requested_by"))
     cancellation_requests = list(order.cancellation_requests.select_related("requested_by"))
     open_extension = next((r for r in extension_requests if r.state == RequestState.OPEN), None)
@@ -91,7 +92,11 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
     context |= {
         "is_buyer": is_buyer,
         "is_seller": is_seller,
-        "deliveries": [m for m in thread if m.kind == MessageKind.DELIVERY],
+        "deliveries": list(
+            order.messages.filter(kind=MessageKind.DELIVERY)
+            .annotate(files=Count("attachments"))
+            .order_by("created_at", "pk")
+        ),
         "progress": order.progress_percent(),
         "extension_requests": extension_requests,
         "cancellation_requests": cancellation_requests,
@@ -119,18 +124,31 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
     return render(request, "sales/order_detail.html", context, status=status)
 
 
-def _stream_context(order, user, unread_since=None):
-    """The conversation and timeline as one stream, and its version."""
-    thread = list(
-        order.messages.select_related("sender").prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
-        )
+STREAM_LIMIT = 50  # the newest items shown; "Show everything" shows the rest
+
+
+def _stream_context(order, user, unread_since=None, everything=False):
+    """The conversation and timeline as one stream (the newest STREAM_LIMIT
+    items unless ``everything``), and its version."""
+    messages = (
+        order.messages.select_related("sender")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        .order_by("-created_at", "-pk")
     )
-    events = list(order.events.select_related("actor"))
+    events = order.events.select_related("actor").order_by("-created_at", "-pk")
+    if not everything:
+        messages, events = messages[: STREAM_LIMIT + 1], events[: STREAM_LIMIT + 1]
+    stream = sorted(
+        chain(events, messages), key=lambda item: (item.created_at, item.pk), reverse=True
+    )
+    earlier = not everything and len(stream) > STREAM_LIMIT
+    stream = stream[:STREAM_LIMIT] if earlier else stream
+    stream.reverse()
     return {
         "order": order,
-        "thread": thread,
-        "stream": sorted(chain(events, thread), key=lambda item: (item.created_at, item.pk)),
+        "stream": stream,
+        "earlier": earlier,
+        "everything": everything,
         "unread_since": unread_since
         or (order.seller_read_at if user.pk == order.seller_id else order.buyer_read_at),
         "version": selectors.order_version(order),
@@ -147,7 +165,7 @@ def order_live(request, number):
     order = selectors.order_for_participant(request.user, number)
     if request.GET.get("v") == selectors.order_version(order):
         return HttpResponse(status=204)
-    context = _stream_context(order, request.user)
+    context = _stream_context(order, request.user, everything=request.GET.get("all") == "1")
     context["state_changed"] = request.GET.get("state", order.state) != order.state
     response = render(request, "sales/_stream.html", context)
     thread_mark_read(order=order, user=request.user)

@@ -106,3 +106,19 @@ def test_order_page_queries_do_not_grow_with_the_thread(client):
         message_send(order=order, sender=order.buyer if i % 2 else order.seller, body=f"#{i}")
     services.order_deliver(order=order, actor=order.seller, message="Done")
     assert _order_page_queries(client, order, order.seller) == small
+
+
+def test_a_long_thread_shows_the_newest_items_and_offers_the_rest(client):
+    order = OrderFactory(state=State.ACTIVE)
+    for i in range(60):
+        message_send(
+            order=order, sender=order.buyer if i % 2 else order.seller, body=f"Note {i:02d}"
+        )
+    client.force_login(order.seller)
+
+    html = client.get(order.get_absolute_url()).content.decode()
+    assert "Note 59" in html and "Note 10" in html and "Note 09" not in html
+    assert "Show the whole conversation" in html
+
+    everything = client.get(order.get_absolute_url(), {"all": "1"}).content.decode()
+    assert "Note 00" in everything and "Show the whole conversation" not in everything

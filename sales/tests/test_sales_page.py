@@ -145,8 +145,12 @@ def test_pages_walk_the_whole_tab_forward_and_back(client, settings, sort):
     now = timezone.now()
     # Two share a timestamp, so the tie-break by id is exercised.
     orders = [
-        OrderFactory(job=job, state=State.DELIVERED, created_at=now - timedelta(hours=i // 2 * 2),
-                     due_at=now + timedelta(hours=i // 2 * 2))
+        OrderFactory(
+            job=job,
+            state=State.DELIVERED,
+            created_at=now - timedelta(hours=i // 2 * 2),
+            due_at=now + timedelta(hours=i // 2 * 2),
+        )
         for i in range(5)
     ]
     client.force_login(job.seller)
@@ -270,7 +274,7 @@ def test_query_count_does_not_grow_with_orders(client, name, params):
     add(297)
     large = _queries(client, url, params)
     assert small == large
-    # session, user, the tab counts, the page of rows (unread and open requests
+    # session, user, the tab counts, the priority counts, the page of rows (unread and open requests
     # are subqueries), the unread-notification badge. (The figures and chart
     # load separately, from the numbers panel.)
-    assert large == 5
+    assert large == 6

@@ -1,0 +1,62 @@
+"""Attachments on S3-compatible storage, switched on by a setting and used
+through Django's storage API (against moto's in-memory S3)."""
+
+import boto3
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from moto import mock_aws
+
+from factories import OrderFactory
+from messaging.models import Attachment
+from sales.models import State
+
+pytestmark = pytest.mark.django_db
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5d8a0"
+    "e30000000049454e44ae426082"
+)
+
+
+@pytest.fixture
+def s3(settings, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="attachments-test")
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "attachments": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": "attachments-test",
+                    "region_name": "us-east-1",
+                    "default_acl": "private",
+                    "file_overwrite": False,
+                },
+            },
+        }
+        yield boto3.client("s3", region_name="us-east-1")
+
+
+def test_an_attachment_goes_to_the_bucket_and_comes_back_through_the_view(client, s3):
+    order = OrderFactory(state=State.ACTIVE)
+    client.force_login(order.seller)
+
+    response = client.post(
+        reverse("messaging:message_send", args=[order.number]),
+        {"body": "Draft", "kind": "update", "files": [SimpleUploadedFile("draft.png", PNG)]},
+    )
+
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="attachments-test")["Contents"]]
+    assert keys == [attachment.file.name] and "draft" not in attachment.file.name
+
+    client.force_login(order.buyer)
+    download = client.get(reverse("messaging:attachment", args=[order.number, attachment.pk]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PNG
+    assert 'filename="draft.png"' in download["Content-Disposition"]

@@ -1,0 +1,86 @@
+"""Real concurrency on PostgreSQL: the buyer accepts a delivery at the moment
+the auto-complete scan completes it. Each side is slowed down between its
+checks and its write, so without the row lock both would complete the order:
+two events, two "completed" notices for the seller."""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from factories import OrderFactory
+from messaging.models import Notification, NotificationKind
+from sales import services
+from sales.models import EventKind, OrderEvent, State
+from sales.tasks import auto_complete_deliveries
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def slow_checks(monkeypatch):
+    real_check = services._check
+
+    def slow_check(*args, **kwargs):
+        real_check(*args, **kwargs)
+        time.sleep(0.3)  # widen the window between reading and writing
+
+    monkeypatch.setattr(services, "_check", slow_check)
+
+
+def _race(*calls):
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait()
+            outcomes[i] = ("ok", call())
+        except services.OrderActionError as error:
+            outcomes[i] = ("refused", str(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_buyer_accepting_while_auto_complete_runs_completes_once(slow_checks, round_):
+    order = OrderFactory(state=State.DELIVERED, delivered_at=timezone.now() - timedelta(days=4))
+
+    accepted, scanned = _race(
+        lambda: services.order_accept(order=order, actor=order.buyer),
+        lambda: auto_complete_deliveries.run(),
+    )
+
+    order.refresh_from_db()
+    assert order.state == State.COMPLETED
+    events = list(
+        OrderEvent.objects.filter(
+            order=order, kind__in=[EventKind.ACCEPTED, EventKind.AUTO_COMPLETED]
+        ).values_list("kind", flat=True)
+    )
+    assert len(events) == 1, events
+    seller_notices = Notification.objects.filter(
+        order=order, recipient=order.seller, kind=NotificationKind.COMPLETED
+    )
+    assert seller_notices.count() == 1
+    if events == [EventKind.ACCEPTED]:
+        # The buyer won; the scan found nothing left to do.
+        assert accepted[0] == "ok" and scanned == ("ok", 0)
+        assert not Notification.objects.filter(
+            order=order, recipient=order.buyer, kind=NotificationKind.COMPLETED
+        ).exists()
+    else:
+        # The scan won; the buyer is told the order is already completed.
+        assert scanned == ("ok", 1)
+        assert accepted == ("refused", "You can't accept this order: it is already completed.")
+        assert "completed automatically" in seller_notices.get().text
