@@ -5,62 +5,29 @@ so without the row locks both threads would pass the check and both would
 write: a due date moved twice, or a request both approved and withdrawn.
 """
 
-import threading
-import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from factories import OrderFactory
 from messaging.models import Notification
+from racing import race, slowed
 from resolution import services
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 from sales import services as sales_services
 from sales.models import EventKind, OrderEvent, State
-from sales.services import OrderActionError
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def slow_checks(monkeypatch):
-    real_require_open = services._require_open
-    real_lock_order = services.order_lock
-
-    def slow_require_open(request):
-        real_require_open(request)
-        time.sleep(0.3)  # widen the window between reading and writing
-
-    def slow_lock_order(order):
-        locked = real_lock_order(order)
-        time.sleep(0.3)
-        return locked
-
-    monkeypatch.setattr(services, "_require_open", slow_require_open)
-    monkeypatch.setattr(services, "order_lock", slow_lock_order)
+    slowed(monkeypatch, services, "_require_open")
+    slowed(monkeypatch, services, "order_lock")
 
 
 def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            call()
-            outcomes[i] = "ok"
-        except OrderActionError as error:  # RequestError included
-            outcomes[i] = str(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return outcomes
+    return [value if status == "refused" else "ok" for status, value in race(*calls)]
 
 
 def _kinds(order, *kinds):
@@ -163,13 +130,7 @@ def test_accepting_a_cancellation_while_it_is_withdrawn_has_one_outcome(slow_che
 def test_approving_while_the_seller_delivers_never_moves_a_delivered_orders_due_date(
     slow_checks, monkeypatch
 ):
-    real_check = sales_services._check
-
-    def slow_check(*args, **kwargs):
-        real_check(*args, **kwargs)
-        time.sleep(0.3)
-
-    monkeypatch.setattr(sales_services, "_check", slow_check)
+    slowed(monkeypatch, sales_services, "_check")
     order = OrderFactory(state=State.ACTIVE)
     before = order.due_at
     request = services.extension_request_create(

@@ -3,16 +3,14 @@ the auto-complete scan completes it. Each side is slowed down between its
 checks and its write, so without the row lock both would complete the order:
 two events, two "completed" notices for the seller."""
 
-import threading
-import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from factories import OrderFactory
 from messaging.models import Notification, NotificationKind
+from racing import race, slowed
 from sales import services
 from sales.models import EventKind, OrderEvent, State
 from sales.tasks import auto_complete_deliveries
@@ -22,41 +20,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def slow_checks(monkeypatch):
-    real_check = services._check
-
-    def slow_check(*args, **kwargs):
-        real_check(*args, **kwargs)
-        time.sleep(0.3)  # widen the window between reading and writing
-
-    monkeypatch.setattr(services, "_check", slow_check)
-
-
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            outcomes[i] = ("ok", call())
-        except services.OrderActionError as error:
-            outcomes[i] = ("refused", str(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return outcomes
+    slowed(monkeypatch, services, "_check")
 
 
 @pytest.mark.parametrize("round_", range(3))
 def test_buyer_accepting_while_auto_complete_runs_completes_once(slow_checks, round_):
     order = OrderFactory(state=State.DELIVERED, delivered_at=timezone.now() - timedelta(days=4))
 
-    accepted, scanned = _race(
+    accepted, scanned = race(
         lambda: services.order_accept(order=order, actor=order.buyer),
         lambda: auto_complete_deliveries.run(),
     )

@@ -4,13 +4,10 @@ Each service is slowed down between its checks and its write, so without
 the row lock both threads would pass the checks and both would write.
 """
 
-import threading
-import time
-
 import pytest
-from django.db import connection
 
 from factories import OrderFactory, UserFactory
+from racing import race, slowed
 from sales import services
 from sales.models import EventKind, OrderEvent, State
 
@@ -19,35 +16,11 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def slow_checks(monkeypatch):
-    real_check = services._check
-
-    def slow_check(*args, **kwargs):
-        real_check(*args, **kwargs)
-        time.sleep(0.3)  # widen the window between reading and writing
-
-    monkeypatch.setattr(services, "_check", slow_check)
+    slowed(monkeypatch, services, "_check")
 
 
 def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            call()
-            outcomes[i] = "ok"
-        except services.OrderActionError as error:
-            outcomes[i] = str(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return outcomes
+    return [value if status == "refused" else "ok" for status, value in race(*calls)]
 
 
 def test_two_concurrent_deliveries_deliver_once(slow_checks):

@@ -1,0 +1,44 @@
+"""Helpers for the race tests: real threads, real connections (PostgreSQL)."""
+
+import threading
+import time
+
+from django.db import connection
+
+from sales.services import OrderActionError
+
+
+def race(*calls):
+    """Start the calls in threads at the same instant. Each outcome is
+    ("ok", what it returned) or ("refused", the refusal's words)."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait()
+            outcomes[i] = ("ok", call())
+        except OrderActionError as error:  # RequestError included
+            outcomes[i] = ("refused", str(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return outcomes
+
+
+def slowed(monkeypatch, module, name, seconds=0.3):
+    """Make module.name pause after it runs: it widens the window between
+    reading and writing, so a missing lock would let both threads through."""
+    real = getattr(module, name)
+
+    def slow(*args, **kwargs):
+        result = real(*args, **kwargs)
+        time.sleep(seconds)
+        return result
+
+    monkeypatch.setattr(module, name, slow)
