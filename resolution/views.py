@@ -12,7 +12,7 @@ from sales.services import (
     order_cancel_very_late,
     order_cancel_very_late_check_allowed,
 )
-from sales.views import invalid, precheck, refuse
+from sales.views import order_form_action, refuse
 
 from . import services
 from .forms import (
@@ -34,23 +34,19 @@ def _request_for(order, model, pk):
 @require_POST
 @rate_limited("request")
 def extension_create(request, number):
-    order = order_for_participant(request.user, number)
-    if refused := precheck(request, order, services.extension_request_check_allowed):
-        return refused
-    form = ExtensionRequestForm(request.POST)
-    if not form.is_valid():
-        return invalid(request, order, extension_form=form)
-    try:
-        services.extension_request_create(
+    return order_form_action(
+        request,
+        number,
+        check=services.extension_request_check_allowed,
+        form=lambda order: ("extension_form", ExtensionRequestForm(request.POST)),
+        act=lambda order, form: services.extension_request_create(
             order=order,
             actor=request.user,
             days=form.cleaned_data["days"],
             reason=form.cleaned_data["reason"],
-        )
-    except services.RequestError as error:
-        return refuse(request, order, error)
-    messages.success(request, "Extension request sent: the buyer has been asked to approve it.")
-    return redirect(order)
+        ),
+        success="Extension request sent: the buyer has been asked to approve it.",
+    )
 
 
 _EXTENSION_ANSWERS = {
@@ -95,37 +91,31 @@ def _answer(request, number, pk, model, actions, answer):
 @require_POST
 @rate_limited("request")
 def cancellation_create(request, number):
-    order = order_for_participant(request.user, number)
-    if refused := precheck(request, order, services.cancellation_request_check_allowed):
-        return refused
-    form = CancellationRequestForm(request.POST)
-    if not form.is_valid():
-        return invalid(request, order, cancellation_form=form)
-    try:
-        services.cancellation_request_create(
+    return order_form_action(
+        request,
+        number,
+        check=services.cancellation_request_check_allowed,
+        form=lambda order: ("cancellation_form", CancellationRequestForm(request.POST)),
+        act=lambda order, form: services.cancellation_request_create(
             order=order, actor=request.user, reason=form.cleaned_data["reason"]
-        )
-    except services.RequestError as error:
-        return refuse(request, order, error)
-    messages.success(request, "Cancellation request sent: the other party has been asked.")
-    return redirect(order)
+        ),
+        success="Cancellation request sent: the other party has been asked.",
+    )
 
 
 @login_required
 @require_POST
 def late_cancel(request, number):
-    order = order_for_participant(request.user, number)
-    if refused := precheck(request, order, order_cancel_very_late_check_allowed):
-        return refused
-    form = LateCancelForm(request.POST)
-    if not form.is_valid():
-        return invalid(request, order, late_cancel_form=form)
-    try:
-        order_cancel_very_late(order=order, actor=request.user, reason=form.cleaned_data["reason"])
-    except OrderActionError as error:
-        return refuse(request, order, error)
-    messages.success(request, "The order was canceled.")
-    return redirect(order)
+    return order_form_action(
+        request,
+        number,
+        check=order_cancel_very_late_check_allowed,
+        form=lambda order: ("late_cancel_form", LateCancelForm(request.POST)),
+        act=lambda order, form: order_cancel_very_late(
+            order=order, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+        success="The order was canceled.",
+    )
 
 
 @login_required

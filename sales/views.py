@@ -191,6 +191,26 @@ def invalid(request, order, **forms):
     return render_order_page(request, order, status=400, **forms)
 
 
+def order_form_action(request, number, *, check, form, act, success, url=None):
+    """The one shape of every order action that takes a form: load the order
+    (404 for others), refuse early if the viewer may not act, validate the
+    form (errors shown on the order page), run the service (its refusal shown
+    as a message), then report success. ``form`` is (order) -> bound form,
+    keyed by its name on the order page; ``act`` is (order, cleaned_data)."""
+    order = selectors.order_for_participant(request.user, number)
+    if refused := precheck(request, order, check):
+        return refused
+    name, bound = form(order)
+    if not bound.is_valid():
+        return invalid(request, order, **{name: bound})
+    try:
+        act(order, bound)
+    except services.OrderActionError as error:
+        return refuse(request, order, error)
+    messages.success(request, success)
+    return done(request, url or order.get_absolute_url())
+
+
 @login_required
 @require_POST
 def order_place(request, job_pk):
@@ -223,59 +243,52 @@ def _may(transition):
 @login_required
 @require_POST
 def order_submit_requirements(request, number):
-    order = selectors.order_for_participant(request.user, number)
-    if refused := precheck(request, order, _may("submit_requirements")):
-        return refused
-    form = RequirementsForm(request.POST, questions=order.questions)
-    if not form.is_valid():
-        return invalid(request, order, requirements_form=form)
-    try:
-        services.order_submit_requirements(order=order, actor=request.user, answers=form.answers())
-    except services.OrderActionError as error:
-        return refuse(request, order, error)
-    messages.success(request, "Requirements submitted: the order has started.")
-    return redirect(order)
+    return order_form_action(
+        request,
+        number,
+        check=_may("submit_requirements"),
+        form=lambda order: (
+            "requirements_form",
+            RequirementsForm(request.POST, questions=order.questions),
+        ),
+        act=lambda order, form: services.order_submit_requirements(
+            order=order, actor=request.user, answers=form.answers()
+        ),
+        success="Requirements submitted: the order has started.",
+    )
 
 
 @login_required
 @require_POST
 def order_deliver(request, number):
-    order = selectors.order_for_participant(request.user, number)
-    if refused := precheck(request, order, _may("deliver")):
-        return refused
-    form = DeliverForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return invalid(request, order, deliver_form=form)
-    try:
-        services.order_deliver(
+    return order_form_action(
+        request,
+        number,
+        check=_may("deliver"),
+        form=lambda order: ("deliver_form", DeliverForm(request.POST, request.FILES)),
+        act=lambda order, form: services.order_deliver(
             order=order,
             actor=request.user,
             message=form.cleaned_data["message"],
             files=form.cleaned_data["files"],
-        )
-    except services.OrderActionError as error:
-        return refuse(request, order, error)
-    messages.success(request, "Delivered. The buyer has been asked to review it.")
-    return done(request, order.get_absolute_url())
+        ),
+        success="Delivered. The buyer has been asked to review it.",
+    )
 
 
 @login_required
 @require_POST
 def order_request_revision(request, number):
-    order = selectors.order_for_participant(request.user, number)
-    if refused := precheck(request, order, _may("request_revision")):
-        return refused
-    form = RevisionForm(request.POST)
-    if not form.is_valid():
-        return invalid(request, order, revision_form=form)
-    try:
-        services.order_request_revision(
+    return order_form_action(
+        request,
+        number,
+        check=_may("request_revision"),
+        form=lambda order: ("revision_form", RevisionForm(request.POST)),
+        act=lambda order, form: services.order_request_revision(
             order=order, actor=request.user, message=form.cleaned_data["message"]
-        )
-    except services.OrderActionError as error:
-        return refuse(request, order, error)
-    messages.success(request, "Revision requested: the order is back in progress.")
-    return redirect(order)
+        ),
+        success="Revision requested: the order is back in progress.",
+    )
 
 
 @login_required
