@@ -68,9 +68,10 @@ def order_detail(request, number):
     order = selectors.order_for_participant(request.user, number)
     # Mark the thread read before rendering, so the menu's badge is current;
     # keep the previous mark to highlight what is new on this visit.
+    # Never opened: everything from the other side is new (not "read just now").
     unread_since = (
         order.seller_read_at if order.seller_id == request.user.pk else order.buyer_read_at
-    )
+    ) or selectors.NEVER
     thread_mark_read(order=order, user=request.user)
     return render_order_page(request, order, unread_since=unread_since)
 

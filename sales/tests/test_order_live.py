@@ -122,3 +122,12 @@ def test_a_long_thread_shows_the_newest_items_and_offers_the_rest(client):
 
     everything = client.get(order.get_absolute_url(), {"all": "1"}).content.decode()
     assert "Note 00" in everything and "Show the whole conversation" not in everything
+
+
+def test_the_first_visit_highlights_what_the_other_side_wrote(client):
+    order = OrderFactory(state=State.ACTIVE)
+    message_send(order=order, sender=order.buyer, body="Please start with the logo.")
+    client.force_login(order.seller)
+    html = client.get(order.get_absolute_url()).content.decode()
+    assert html.count("bg-warning-subtle") == 1
+    assert client.get(order.get_absolute_url()).content.decode().count("bg-warning-subtle") == 0
