@@ -9,6 +9,7 @@ file stops being kept once it passes ATTACHMENT_MAX_BYTES.
 """
 
 import functools
+import logging
 import time
 
 from django.conf import settings
@@ -17,6 +18,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
+
+logger = logging.getLogger(__name__)
 
 # What each limit protects, in the words the 429 page uses.
 LIMIT_WHAT = {
@@ -34,22 +37,34 @@ def parse_rate(rate):
 
 def rate_limit_hit(*, key, user_id, now=None):
     """Count one attempt; return the seconds to wait if it is over the limit,
-    else 0. The window is fixed: it starts at a multiple of its length."""
+    else 0. The window is fixed: it starts at a multiple of its length.
+
+    With the cache unreachable (a shared Redis cache that is down) the limit
+    is not applied: the message still goes through, and the outage is logged.
+    Refusing every write would turn a cache outage into a site outage."""
     limit, window = parse_rate(settings.RATE_LIMITS[key])
     now = time.time() if now is None else now
     start = int(now // window) * window
     cache_key = f"ratelimit:{key}:{user_id}:{start}"
+    try:
+        count = _count(cache_key, window)
+    except Exception as error:  # the cache backend's own connection errors
+        logger.warning("Rate limit %s not applied: the cache is unreachable (%s)", key, error)
+        return 0
+    if count > limit:
+        return max(1, int(start + window - now))
+    return 0
+
+
+def _count(cache_key, window):
     # add() is atomic and only sets a missing key, incr() is atomic too (on
     # Redis and in local memory), so two requests at once count as two.
     cache.add(cache_key, 0, timeout=window + 1)
     try:
-        count = cache.incr(cache_key)
+        return cache.incr(cache_key)
     except ValueError:  # expired between add() and incr()
         cache.add(cache_key, 1, timeout=window + 1)
-        count = 1
-    if count > limit:
-        return max(1, int(start + window - now))
-    return 0
+        return 1
 
 
 def too_many_requests(request, *, key, retry_after):

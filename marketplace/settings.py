@@ -334,8 +334,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
-# The address is REMOTE_ADDR. Behind a proxy that is the proxy's for every
-# client, so the lock is in effect per username (docs/reliability.md).
+# The address: REMOTE_ADDR, or behind TRUSTED_PROXIES proxies the one they
+# put in X-Forwarded-For (marketplace/proxies.py). Leaving it at 0 behind a
+# proxy locks a username out for everybody (every client has its address).
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "marketplace.proxies.client_ip"
 AXES_VERBOSE = False
 
 # Per-user rate limits on writes that reach other people: "count/seconds".

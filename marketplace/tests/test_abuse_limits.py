@@ -52,6 +52,70 @@ def test_repeated_failed_log_ins_lock_the_account_out_with_a_clear_page(client, 
     assert int(client.session["_auth_user_id"]) != user.pk
 
 
+def _log_in_via(client, username, password, *, forwarded_for=None):
+    """A log-in arriving through a load balancer at 10.0.0.2."""
+    extra = {"REMOTE_ADDR": "10.0.0.2"}
+    if forwarded_for is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    return client.post(reverse("login"), {"username": username, "password": password}, **extra)
+
+
+def test_behind_a_proxy_the_lockout_is_per_client_address(client, settings):
+    settings.TRUSTED_PROXIES = 1
+    settings.AXES_FAILURE_LIMIT = 3
+    UserFactory(username="victim")
+
+    for _ in range(3):
+        _log_in_via(client, "victim", "guess", forwarded_for="198.51.100.9")
+    assert _log_in_via(client, "victim", PASSWORD, forwarded_for="198.51.100.9").status_code == 429
+    # The real owner, from another address behind the same proxy, is not locked out.
+    assert _log_in_via(client, "victim", PASSWORD, forwarded_for="192.0.2.44").status_code == 302
+
+
+def test_behind_a_proxy_a_forged_header_does_not_step_around_the_lockout(client, settings):
+    settings.TRUSTED_PROXIES = 1
+    settings.AXES_FAILURE_LIMIT = 3
+    UserFactory(username="victim")
+
+    # The attacker sends a new made-up address each time; the proxy appends
+    # the one it really saw, and only that one counts.
+    for n in range(3):
+        _log_in_via(client, "victim", "guess", forwarded_for=f"10.9.9.{n}, 198.51.100.9")
+    locked = _log_in_via(client, "victim", PASSWORD, forwarded_for="10.9.9.77, 198.51.100.9")
+    assert locked.status_code == 429
+
+
+def test_with_no_proxy_configured_the_header_is_ignored(client, settings):
+    settings.TRUSTED_PROXIES = 0
+    settings.AXES_FAILURE_LIMIT = 3
+    UserFactory(username="victim")
+
+    for n in range(3):
+        _log_in_via(client, "victim", "guess", forwarded_for=f"198.51.100.{n}")
+    # A made-up header does not make a new client: the lockout holds.
+    assert _log_in_via(client, "victim", PASSWORD, forwarded_for="192.0.2.44").status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("trusted", "forwarded_for", "expected"),
+    [
+        (0, "198.51.100.9", "10.0.0.2"),
+        (1, "198.51.100.9", "198.51.100.9"),
+        (1, "203.0.113.1, 198.51.100.9", "198.51.100.9"),
+        (2, "203.0.113.1, 198.51.100.9, 10.0.0.7", "198.51.100.9"),
+        (2, "198.51.100.9", "10.0.0.2"),  # came round a proxy: not trusted
+        (1, "", "10.0.0.2"),
+        (1, " , ", "10.0.0.2"),
+    ],
+)
+def test_the_client_address_behind_trusted_proxies(settings, trusted, forwarded_for, expected):
+    from marketplace.proxies import client_ip
+
+    settings.TRUSTED_PROXIES = trusted
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded_for)
+    assert client_ip(request) == expected
+
+
 def test_the_lockout_ends_after_the_cool_off(client, settings):
     settings.AXES_FAILURE_LIMIT = 2
     settings.AXES_COOLOFF_TIME = 0.25  # hours
@@ -119,6 +183,27 @@ def test_the_limit_is_a_window_it_opens_again(client, settings):
     with time_machine.travel(start + timedelta(minutes=11), tick=False):
         assert client.post(url, {"body": "Third"}).status_code == 302
     assert list(order.messages.values_list("body", flat=True)) == ["First", "Third"]
+
+
+def test_with_the_shared_cache_unreachable_messages_still_go_through(client, settings, caplog):
+    # A Redis cache (CACHE_URL) at a port nobody listens on: the limit steps
+    # aside and says so in the log; the message is written once.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/1",
+        }
+    }
+    settings.RATE_LIMITS = settings.RATE_LIMITS | {"message": "1/600"}
+    order = OrderFactory(state=State.ACTIVE)
+    client.force_login(order.buyer)
+    url = reverse("messaging:message_send", args=[order.number])
+
+    assert client.post(url, {"body": "First"}).status_code == 302
+    assert client.post(url, {"body": "Second"}).status_code == 302
+
+    assert list(order.messages.values_list("body", flat=True)) == ["First", "Second"]
+    assert caplog.text.count("Rate limit message not applied: the cache is unreachable") == 2
 
 
 def test_resolution_requests_past_the_limit_get_429_and_nothing_is_written(client, settings):
