@@ -212,7 +212,17 @@ SITE_URL = env("SITE_URL")
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task a worker took and never acknowledged (the worker was killed) goes
+    # back to the queue after the visibility timeout. It must be longer than
+    # the longest task, or a slow task would run twice at once (harmless, as
+    # every task is safe to run twice, but wasteful). Workers look for such
+    # tasks every tenth of it (at most every minute).
+    CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": max(1, min(60, CELERY_VISIBILITY_TIMEOUT // 10)),
+        "unacked_restore_throttle": 1,
+    }
 else:
     _queue = DATA_DIR / "celery" / "queue"
     _queue.mkdir(parents=True, exist_ok=True)
@@ -229,6 +239,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message to redeliver
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker that loses the broker can no longer acknowledge what it is running:
+# it stops those tasks and the broker hands them out again (Celery 6's default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when the broker is down: fail fast,
 # log it, and let the outbox sweep send the e-mail later.

@@ -2,12 +2,12 @@
 and the work is done once (every task claims its rows under a lock or with a
 conditional update, inside one transaction).
 
-A real `kill -9` of a worker process is not run here: with Redis the
-redelivery waits for the broker's visibility timeout (an hour), which a test
-can't wait for. Instead this pins the two halves of the contract precisely:
-the configuration that makes the broker redeliver, and what a redelivered
-task does after a worker died (a) before its transaction committed and
-(b) after it committed but before the message was acknowledged.
+The real thing, SIGKILL to a worker process, is in test_celery_faults.py.
+These pin the contract at exact points instead, with the kill simulated by
+an exception nothing catches: the configuration that makes the broker
+redeliver, and what a redelivered task does after a worker died (a) before
+its transaction committed and (b) after it committed but before the message
+was acknowledged.
 """
 
 from datetime import timedelta

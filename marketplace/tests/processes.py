@@ -1,0 +1,183 @@
+"""Real processes for fault tests: a Redis server of the test's own (so it
+can be stopped without touching the shared one) and Celery workers started
+the way production starts them, on the test database."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+
+def wait_for(condition, *, timeout=30.0, what="the condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"Timed out after {timeout:.0f} s waiting for {what}")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """``redis-server`` on a free port, stoppable and restartable on that port."""
+
+    def __init__(self, directory: Path):
+        self.port = free_port()
+        self.directory = directory
+        self.process = None
+
+    def url(self, db=0):
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def _ping(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start(self):
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(self._ping, timeout=10, what=f"redis-server on port {self.port}")
+
+    def stop(self):
+        """Stop the server the way a crash or a restart would: at once."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        wait_for(lambda: not self._ping(), timeout=10, what="redis-server to stop")
+
+
+class Worker:
+    """``celery -A marketplace worker`` in its own process group, logging to a file."""
+
+    def __init__(self, name, *, broker_url, directory: Path, pool="prefork", env=None):
+        self.name = name
+        self.pool = pool
+        self.directory = directory
+        self.log_path = directory / f"worker-{name}.log"
+        self.mail_dir = directory / "mail"
+        self.process = None
+        db = settings.DATABASES["default"]
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "marketplace.settings",
+            "DATABASE_URL": (
+                f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+                f"/{db['NAME']}"
+            ),
+            "REDIS_URL": broker_url,
+            # django-environ drops the first slash of the path: three, then "/tmp/...".
+            "EMAIL_URL": f"filemail:///{self.mail_dir}",
+            "DATA_DIR": str(directory / "data"),
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+
+    def start(self):
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.log_file = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop/kill)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "marketplace",
+                "worker",
+                "-n",
+                f"{self.name}@localhost",
+                f"--pool={self.pool}",
+                "--concurrency=1",
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel=INFO",
+            ],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill takes the children too
+        )
+        self.wait_for_log("ready.", what=f"worker {self.name} to start")
+        return self
+
+    @property
+    def log(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_for_log(self, text, *, count=1, timeout=60.0, what=None):
+        def seen():
+            if self.process.poll() is not None:
+                raise AssertionError(f"worker {self.name} exited:\n{self.log[-3000:]}")
+            return self.log.count(text) >= count
+
+        try:
+            wait_for(seen, timeout=timeout, what=what or repr(text))
+        except AssertionError as error:
+            raise AssertionError(
+                f"{error}\n--- worker {self.name} log ---\n{self.log[-3000:]}"
+            ) from None
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def child_pids(self):
+        out = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
+        ).stdout
+        return [int(pid) for pid in out.split()]
+
+    def kill(self):
+        """SIGKILL the whole worker: nothing of it runs any cleanup."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.log_file.close()
+
+    def stop(self):
+        if self.alive():
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        if self.process is not None:
+            self.log_file.close()
+
+    def emails(self):
+        """Every e-mail this worker's file backend wrote: (To, Subject) pairs."""
+        found = []
+        for path in sorted(self.mail_dir.glob("*.log")) if self.mail_dir.exists() else []:
+            text = path.read_text(errors="replace")
+            found += re.findall(r"^Subject: (.*)\n(?:.*\n)*?^To: (.*)$", text, re.MULTILINE)
+        return [(to, subject) for subject, to in found]

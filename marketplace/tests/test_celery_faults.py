@@ -1,0 +1,260 @@
+"""Faults around Celery, for real: Redis stopped in the middle of a run, and
+a worker killed with SIGKILL in the middle of a task.
+
+Workers are separate processes (``celery -A marketplace worker``) on the
+test database, the broker is a Redis server of the test's own, so stopping
+it touches nothing else. Nothing is simulated: the server process is
+killed and started again, the worker's process group gets SIGKILL.
+"""
+
+import os
+import re
+import signal
+import time
+from datetime import timedelta
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from factories import OrderFactory
+from marketplace.celery import app
+from messaging.models import Message, Notification, NotificationKind
+from sales import selectors
+from sales.models import EventKind, Order, OrderEvent, State
+from sales.tasks import auto_complete_deliveries
+
+from .processes import RedisServer, Worker, wait_for
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+def _use_broker(url):
+    app.conf.broker_url = url
+    # Drop the cached connection and producer pools: the next publish
+    # connects to this broker.
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    old_url = app.conf.broker_url
+    app.conf.task_always_eager = False
+    _use_broker(server.url())
+    yield server
+    _use_broker(old_url)
+    server.stop()
+
+
+@pytest.fixture
+def workers(tmp_path, redis_server):
+    started = []
+
+    def start(name, **kwargs):
+        worker = Worker(name, broker_url=redis_server.url(), directory=tmp_path, **kwargs)
+        started.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def _conninfo():
+    db = settings.DATABASES["default"]
+    return psycopg.conninfo.make_conninfo(
+        dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432
+    )
+
+
+def _post_message(client, order, user, body):
+    client.force_login(user)
+    return client.post(reverse("messaging:message_send", args=[order.number]), {"body": body})
+
+
+# --- Redis stopped in the middle of a run -------------------------------------
+
+
+def test_redis_stopped_mid_run_loses_no_message_and_no_email(
+    client, redis_server, workers, settings, caplog
+):
+    # Several web processes share their rate-limit counters in Redis too
+    # (docs/deploy.md): the outage takes the cache down with the broker.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_server.url(1),
+        }
+    }
+    worker = workers("steady")
+    order = OrderFactory(state=State.ACTIVE)
+
+    # Before: a message, its e-mail sent by the worker.
+    assert _post_message(client, order, order.buyer, "Any news?").status_code == 302
+    wait_for(lambda: len(worker.emails()) == 1, what="the first e-mail")
+
+    redis_server.stop()
+
+    # During: the site keeps working. The message lands, its notice waits in
+    # the outbox; the rate limit steps aside; readiness says the broker is gone.
+    response = _post_message(client, order, order.seller, "Draft is coming tonight.")
+    assert response.status_code == 302
+    assert Message.objects.filter(order=order).count() == 2
+    waiting = Notification.objects.get(order=order, recipient=order.buyer)
+    assert waiting.emailed_at is None
+    assert "the sweep will send it" in caplog.text
+    assert "Rate limit message not applied" in caplog.text
+    assert client.get(reverse("sales:sales")).status_code == 200
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.json()["broker"] == "unreachable"
+    # The worker lives on, trying to reconnect.
+    worker.wait_for_log("Connection to broker lost", what="the worker to notice")
+    assert worker.alive()
+
+    redis_server.start()
+
+    # After: the same worker reconnects by itself; readiness is back.
+    worker.wait_for_log("Connected to redis://", count=2, what="the reconnect")
+    assert client.get("/healthz").status_code == 200
+    # The beat's next sweep (a minute on) sends what waited, and only that.
+    Notification.objects.filter(pk=waiting.pk).update(
+        created_at=timezone.now() - timedelta(minutes=2)
+    )
+    from messaging.tasks import sweep_unsent_notifications
+
+    sweep_unsent_notifications.delay()
+    wait_for(lambda: len(worker.emails()) == 2, what="the e-mail that waited")
+    sweep_unsent_notifications.delay()  # and the next sweep finds nothing
+    worker.wait_for_log("sweep_unsent_notifications", count=4, what="the second sweep")
+
+    sent = worker.emails()
+    assert sorted(to for to, _ in sent) == sorted([order.seller.email, order.buyer.email])
+    assert all(f"#{order.number}" in subject for _, subject in sent)
+    assert Notification.objects.filter(order=order, emailed_at=None).count() == 0
+    assert Message.objects.filter(order=order).count() == 2
+
+
+# --- a worker killed mid-task -------------------------------------------------
+
+
+def _blocked_backends(conninfo):
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()[0]
+
+
+class HalfDoneScan:
+    """Three deliveries past review and an auto-complete task stopped half-way.
+
+    Someone else holds the second order's row (a buyer reviewing it, say):
+    the worker completes the first order, then waits on the second, inside
+    its transaction, until the test kills it."""
+
+    def __init__(self, worker):
+        now = timezone.now()
+        for hours in (100, 99, 98):
+            OrderFactory(state=State.DELIVERED, delivered_at=now - timedelta(hours=hours))
+        self.ids = selectors.deliveries_past_review(now=now, limit=10)
+        conninfo = _conninfo()
+        holder = psycopg.connect(conninfo)
+        holder.execute("SELECT 1 FROM sales_order WHERE id = %s FOR UPDATE", [self.ids[1]])
+        self.task = auto_complete_deliveries.delay()
+        worker.wait_for_log(self.task.id, what="the task to reach the worker")
+        wait_for(
+            lambda: (
+                OrderEvent.objects.filter(
+                    order_id=self.ids[0], kind=EventKind.AUTO_COMPLETED
+                ).exists()
+                and _blocked_backends(conninfo) == 1
+            ),
+            what="the worker to finish the first order and wait on the second",
+        )
+        self.holder = holder
+
+    def release(self):
+        self.holder.rollback()
+        self.holder.close()
+
+    def assert_half_done(self):
+        """The first order completed; nothing of the killed transaction was kept."""
+        states = dict(Order.objects.filter(pk__in=self.ids).values_list("pk", "state"))
+        assert [states[pk] for pk in self.ids] == [
+            State.COMPLETED,
+            State.DELIVERED,
+            State.DELIVERED,
+        ]
+
+    def assert_each_order_completed_once(self):
+        for order in Order.objects.filter(pk__in=self.ids):
+            assert order.state == State.COMPLETED
+            assert order.events.filter(kind=EventKind.AUTO_COMPLETED).count() == 1
+            for user in (order.seller, order.buyer):
+                notices = Notification.objects.filter(
+                    order=order, recipient=user, kind=NotificationKind.COMPLETED
+                )
+                assert notices.count() == 1, (order.number, user.username)
+
+    def assert_each_email_sent_once(self, worker, *, settle=0.0):
+        """Two "completed" e-mails an order, one to each side, each sent once.
+        ``settle``: wait this long after the last one for a stray second copy."""
+        orders = list(Order.objects.filter(pk__in=self.ids).select_related("buyer", "seller"))
+        expected = sorted(
+            (user.email, order.number) for order in orders for user in (order.buyer, order.seller)
+        )
+        wait_for(lambda: len(worker.emails()) >= len(expected), what="the e-mails")
+        time.sleep(settle)
+        sent = sorted(
+            (to, re.search(r"#(\w+)", subject).group(1)) for to, subject in worker.emails()
+        )
+        assert sent == expected
+
+    def finished_by(self, worker, completed):
+        """The task ran again on this worker and completed the rest."""
+        worker.wait_for_log(f"{self.task.id}] succeeded", what="the task to run again and finish")
+        pattern = rf"{self.task.id}\] succeeded in [0-9.]+s: {completed}$"
+        assert re.search(pattern, worker.log, re.MULTILINE), worker.log[-2000:]
+
+
+def test_a_worker_killed_mid_task_loses_nothing_and_does_nothing_twice(workers):
+    # A short visibility timeout, so the test need not wait the production hour.
+    doomed = workers("doomed", env={"CELERY_VISIBILITY_TIMEOUT": "3"})
+    scan = HalfDoneScan(doomed)
+
+    doomed.kill()  # SIGKILL to the whole worker, as a crashed machine
+    scan.assert_half_done()
+    scan.release()
+    assert "succeeded" not in doomed.log
+
+    # Another worker takes the unacknowledged task once the visibility
+    # timeout passes, and finishes the job.
+    rescuer = workers("rescuer", env={"CELERY_VISIBILITY_TIMEOUT": "3"})
+    rescuer.wait_for_log(f"{scan.task.id}] received", what="the task to be delivered again")
+    scan.finished_by(rescuer, completed=2)
+    scan.assert_each_order_completed_once()
+    # Wait out one more visibility timeout: nothing is handed out a second time.
+    scan.assert_each_email_sent_once(rescuer, settle=4)
+
+
+def test_a_pool_process_killed_mid_task_is_run_again_at_once(workers):
+    # The out-of-memory killer takes the process running the task; the
+    # worker sees it die, hands the task back and a new process runs it.
+    worker = workers("prefork")
+    scan = HalfDoneScan(worker)
+    [child] = worker.child_pids()
+
+    os.kill(child, signal.SIGKILL)
+    worker.wait_for_log("WorkerLostError", what="the worker to see its process die")
+    scan.assert_half_done()
+    scan.release()
+
+    scan.finished_by(worker, completed=2)
+    scan.assert_each_order_completed_once()
+    scan.assert_each_email_sent_once(worker)
+    assert worker.alive()
