@@ -7,6 +7,7 @@ the row lock both threads would pass the checks and both would write.
 import pytest
 
 from factories import OrderFactory, UserFactory
+from messaging.models import Notification, NotificationKind
 from racing import race, slowed
 from sales import services
 from sales.models import EventKind, OrderEvent, State
@@ -41,6 +42,10 @@ def test_two_concurrent_deliveries_deliver_once(slow_checks):
     )
     assert OrderEvent.objects.filter(order=order, kind=EventKind.DELIVERED).count() == 1
     assert order.messages.filter(kind="delivery").count() == 1
+    # One notice, to the buyer (the delivery message itself notifies no one twice).
+    assert list(Notification.objects.filter(order=order).values_list("recipient", "kind")) == [
+        (order.buyer_id, NotificationKind.DELIVERED)
+    ]
 
 
 def test_deliver_racing_a_support_cancel_has_one_outcome(slow_checks):
