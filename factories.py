@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from jobs.models import Job
+from sales.counts import order_counts_move
 from sales.models import Order, State
 
 
@@ -58,6 +59,13 @@ class OrderFactory(factory.django.DjangoModelFactory):
     revisions_included = factory.LazyAttribute(lambda o: o.job.revisions)
     questions = factory.LazyAttribute(lambda o: o.job.question_list)
     state = State.PENDING
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Straight into a state, so counted the way order_place counts.
+        order = super()._create(model_class, *args, **kwargs)
+        order_counts_move(order, from_state=None, to_state=order.state)
+        return order
 
     @factory.lazy_attribute
     def started_at(self):

@@ -364,6 +364,34 @@ class EventKind(models.TextChoices):
     REQUEST_CLOSED = "request_closed", "Request closed: the order moved on"
 
 
+class OrderCount(models.Model):
+    """How many orders a user has in each state, as seller and as buyer: the
+    tab counts, read as five small rows instead of counting every order a
+    big seller ever had. Kept by the services in the same transaction as each
+    order they place or move (``sales.counts``); ``manage.py order_counts``
+    checks them against the orders and can rebuild them."""
+
+    class Role(models.TextChoices):
+        SELLER = "seller", "Seller"
+        BUYER = "buyer", "Buyer"
+
+    # The unique constraint's index starts with user: no index of its own.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    role = models.CharField(max_length=6, choices=Role.choices)
+    state = models.CharField(max_length=50, choices=State.choices)
+    orders = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "state"], name="order_count_per_state")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} as {self.role}: {self.orders} {self.state}"
+
+
 class OrderEvent(models.Model):
     """Append-only history of an order: every transition and due-date change."""
 

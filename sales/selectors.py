@@ -15,7 +15,7 @@ from django.utils import timezone
 from messaging.models import Message
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 
-from .models import Order, State, clock_q
+from .models import Order, OrderCount, State, clock_q
 
 TABS = [State.ACTIVE, State.PENDING, State.DELIVERED, State.COMPLETED, State.CANCELED]
 
@@ -62,11 +62,11 @@ def orders_for_role(user, role):
 
 
 def order_tab_counts(user, role, now=None):
-    """Per-tab counts (one GROUP BY, answered from the index) and the priority
-    strip's counts (a second query over open orders only)."""
+    """Per-tab counts (the user's ``OrderCount`` rows, kept by the services)
+    and the priority strip's counts (a query over open orders only)."""
     now = now or timezone.now()
     mine = orders_for_role(user, role)
-    by_state = dict(mine.order_by().values_list("state").annotate(n=Count("pk")))
+    by_state = dict(OrderCount.objects.filter(user=user, role=role).values_list("state", "orders"))
     counts = {tab.value: by_state.get(tab.value, 0) for tab in TABS}
     counts.update(
         mine.filter(state__in=[State.ACTIVE, State.PENDING]).aggregate(

@@ -18,6 +18,7 @@ from messaging.notifications import notify
 from messaging.services import files_kept_only_on_commit, message_create
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 
+from .counts import order_counts_move
 from .models import CancelBy, EventKind, Order, OrderEvent, State
 from .selectors import deadline_rule
 
@@ -102,6 +103,7 @@ def _run_transition(
     from_state, due_before = locked.state, locked.due_at
     method(**kwargs)
     locked.save()
+    order_counts_move(locked, from_state=from_state, to_state=locked.state)
     event = event_record(
         locked, kind=event_kind, actor=actor, data=event_data, from_state=from_state
     )
@@ -175,6 +177,7 @@ def order_place(*, job: Job, buyer) -> Order:
             revisions_included=job.revisions,
             questions=job.question_list,
         )
+        order_counts_move(order, from_state=None, to_state=order.state)
         event_record(
             order,
             kind=EventKind.PLACED,

@@ -1,0 +1,209 @@
+"""The per-state counts behind the tabs: kept by every service that places or
+moves an order, in its transaction, and checked against the orders."""
+
+import importlib
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from factories import JobFactory, OrderFactory, UserFactory
+from racing import race, slowed
+from resolution import services as resolution_services
+from sales import services
+from sales.counts import order_counts_drift, order_counts_rebuild
+from sales.models import Order, OrderCount, State
+from sales.selectors import order_tab_counts
+
+pytestmark = pytest.mark.django_db
+
+
+def _tabs(user, role):
+    counts = order_tab_counts(user, role)
+    return {state.value: counts[state.value] for state in State}
+
+
+def _assert_counts_match_the_orders():
+    assert order_counts_drift() == {}
+
+
+def test_every_service_keeps_the_counts_equal_to_the_orders():
+    seller, buyer = UserFactory(), UserFactory()
+    support = UserFactory(is_staff=True, is_superuser=True)
+    job = JobFactory(seller=seller, revisions=1)
+
+    def place():
+        order = services.order_place(job=job, buyer=buyer)
+        _assert_counts_match_the_orders()
+        return order
+
+    def start(order):
+        services.order_submit_requirements(order=order, actor=buyer, answers=[])
+        _assert_counts_match_the_orders()
+
+    # Placed, started, delivered, sent back, delivered again, accepted.
+    first = place()
+    start(first)
+    services.order_deliver(order=first, actor=seller, message="Here it is")
+    _assert_counts_match_the_orders()
+    services.order_request_revision(order=first, actor=buyer, message="Bigger logo")
+    _assert_counts_match_the_orders()
+    services.order_deliver(order=first, actor=seller, message="Bigger")
+    services.order_accept(order=first, actor=buyer)
+    _assert_counts_match_the_orders()
+
+    # Delivered and completed by the clock.
+    second = place()
+    start(second)
+    services.order_deliver(order=second, actor=seller, message="Done")
+    services.order_auto_complete(order=second, now=timezone.now() + timedelta(days=30))
+    _assert_counts_match_the_orders()
+
+    # Canceled by support while pending.
+    third = place()
+    services.order_cancel(order=third, actor=support, reason="Duplicate order")
+    _assert_counts_match_the_orders()
+
+    # Canceled by mutual agreement.
+    fourth = place()
+    start(fourth)
+    request = resolution_services.cancellation_request_create(
+        order=fourth, actor=seller, reason="Can't do it"
+    )
+    resolution_services.cancellation_request_accept(request=request, actor=buyer)
+    _assert_counts_match_the_orders()
+
+    # Still in progress.
+    fifth = place()
+    start(fifth)
+
+    expected = {"pending": 0, "active": 1, "delivered": 0, "completed": 2, "canceled": 2}
+    assert _tabs(seller, "seller") == expected
+    assert _tabs(buyer, "buyer") == expected
+    assert _tabs(seller, "buyer") == dict.fromkeys(expected, 0)
+    assert _tabs(buyer, "seller") == dict.fromkeys(expected, 0)
+
+
+def test_the_sales_page_and_my_orders_show_the_counts(client):
+    seller, buyer = UserFactory(), UserFactory()
+    job = JobFactory(seller=seller)
+    for _ in range(3):
+        services.order_place(job=job, buyer=buyer)
+    OrderFactory(job=job, buyer=buyer, state=State.COMPLETED)
+
+    client.force_login(seller)
+    counts = client.get(reverse("sales:sales")).context["counts"]
+    assert (counts["pending"], counts["completed"], counts["active"]) == (3, 1, 0)
+    client.force_login(buyer)
+    counts = client.get(reverse("sales:my_orders")).context["counts"]
+    assert (counts["pending"], counts["completed"]) == (3, 1)
+
+
+def test_a_refused_change_counts_nothing():
+    order = OrderFactory(state=State.ACTIVE)
+    before = _tabs(order.seller, "seller")
+
+    with pytest.raises(services.OrderActionError):
+        services.order_accept(order=order, actor=order.buyer)  # nothing delivered yet
+
+    assert _tabs(order.seller, "seller") == before
+    _assert_counts_match_the_orders()
+
+
+def test_a_change_that_fails_after_counting_rolls_the_count_back(monkeypatch):
+    order = OrderFactory(state=State.ACTIVE)
+    before = _tabs(order.seller, "seller")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the event could not be written")
+
+    monkeypatch.setattr(services, "event_record", broken)
+    with pytest.raises(RuntimeError):
+        services.order_deliver(order=order, actor=order.seller, message="Files")
+
+    order.refresh_from_db()
+    assert order.state == State.ACTIVE
+    assert (
+        _tabs(order.seller, "seller")
+        == before
+        == {"pending": 0, "active": 1, "delivered": 0, "completed": 0, "canceled": 0}
+    )
+
+
+def test_the_command_reports_drift_and_rebuilds(capsys):
+    order = OrderFactory(state=State.ACTIVE)
+    call_command("order_counts")
+    assert "The counts match the orders." in capsys.readouterr().out
+
+    # A change made round the services (a hand-written UPDATE, say).
+    Order.objects.filter(pk=order.pk).update(state=State.COMPLETED)
+    with pytest.raises(CommandError, match="4 counts differ; run with --rebuild"):
+        call_command("order_counts")
+    out = capsys.readouterr().out
+    assert f"user {order.seller_id} as seller, active: stored 1, orders say 0" in out
+    assert f"user {order.seller_id} as seller, completed: stored 0, orders say 1" in out
+    assert f"user {order.buyer_id} as buyer, completed: stored 0, orders say 1" in out
+
+    call_command("order_counts", "--rebuild")
+    assert "Rebuilt: 2 count rows written." in capsys.readouterr().out
+    call_command("order_counts")
+    assert _tabs(order.seller, "seller")["completed"] == 1
+    assert _tabs(order.buyer, "buyer")["completed"] == 1
+
+
+def test_a_rebuild_for_some_users_leaves_the_others_alone():
+    mine, theirs = OrderFactory(state=State.ACTIVE), OrderFactory(state=State.ACTIVE)
+    Order.objects.filter(pk__in=[mine.pk, theirs.pk]).update(state=State.COMPLETED)
+
+    order_counts_rebuild([mine.seller_id])
+
+    assert order_counts_drift([mine.seller_id]) == {}
+    assert set(order_counts_drift()) == {
+        (mine.buyer_id, "buyer", "active"),
+        (mine.buyer_id, "buyer", "completed"),
+        (theirs.seller_id, "seller", "active"),
+        (theirs.seller_id, "seller", "completed"),
+        (theirs.buyer_id, "buyer", "active"),
+        (theirs.buyer_id, "buyer", "completed"),
+    }
+
+
+def test_the_migration_counts_the_orders_that_were_there():
+    OrderFactory.create_batch(2, state=State.DELIVERED)
+    OrderFactory(state=State.CANCELED)
+    OrderCount.objects.all().delete()
+    migration = importlib.import_module("sales.migrations.0008_order_counts")
+
+    migration.count_existing_orders(apps, None)
+
+    _assert_counts_match_the_orders()
+    assert OrderCount.objects.filter(state="delivered", orders=1).count() == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_opposite_changes_to_one_sellers_orders_at_once_are_both_counted(monkeypatch):
+    # One order goes active -> delivered while another goes delivered ->
+    # active: the two touch the same two count rows in opposite directions.
+    slowed(monkeypatch, services, "_check")
+    seller = UserFactory()
+    job = JobFactory(seller=seller, revisions=3)
+    going = OrderFactory(job=job, state=State.ACTIVE)
+    coming_back = OrderFactory(
+        job=job, state=State.DELIVERED, delivered_at=timezone.now() - timedelta(hours=1)
+    )
+
+    outcomes = race(
+        lambda: services.order_deliver(order=going, actor=seller, message="Files"),
+        lambda: services.order_request_revision(
+            order=coming_back, actor=coming_back.buyer, message="Please change"
+        ),
+    )
+
+    assert [status for status, _ in outcomes] == ["ok", "ok"]
+    _assert_counts_match_the_orders()
+    assert _tabs(seller, "seller")["active"] == 1
+    assert _tabs(seller, "seller")["delivered"] == 1
