@@ -274,6 +274,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "messaging.tasks.sweep_unsent_notifications",
         "schedule": DEADLINE_SCAN_SECONDS,
     },
+    "attachment-orphans-sweep": {
+        "task": "messaging.tasks.sweep_orphan_files",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 LOGGING = {

@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -10,7 +11,14 @@ from django.utils import timezone
 from sales.models import Order
 
 from .attachments import clean_name
-from .models import Attachment, Message, MessageKind, Notification, NotificationKind
+from .models import (
+    Attachment,
+    Message,
+    MessageKind,
+    Notification,
+    NotificationKind,
+    attachment_storage,
+)
 from .notifications import notify
 
 MAX_BODY = 5000
@@ -39,6 +47,34 @@ def files_kept_only_on_commit():
         raise
     finally:
         _stored_files.reset(token)
+
+
+def orphan_files_delete(*, now=None, grace=timedelta(hours=1)) -> int:
+    """Delete attachment files no Attachment row points at: what a process
+    killed between writing a file and committing its message left behind
+    (a rollback deletes its own files, see above). Looks at this month's and
+    last month's folders; a file younger than ``grace`` may belong to a
+    transaction still running and is left alone. Returns the files deleted."""
+    now = now or timezone.now()
+    storage = attachment_storage()
+    last_month = now.replace(day=1) - timedelta(days=1)
+    deleted = 0
+    for month in sorted({f"{last_month:%Y/%m}", f"{now:%Y/%m}"}):
+        folder = f"attachments/{month}"
+        try:
+            names = [f"{folder}/{name}" for name in storage.listdir(folder)[1]]
+        except FileNotFoundError:  # no file that month (an object store says [] instead)
+            continue
+        kept = set()
+        for start in range(0, len(names), 1000):
+            batch = names[start : start + 1000]
+            kept |= set(Attachment.objects.filter(file__in=batch).values_list("file", flat=True))
+        for name in names:
+            if name in kept or storage.get_modified_time(name) > now - grace:
+                continue
+            storage.delete(name)
+            deleted += 1
+    return deleted
 
 
 def message_create(*, order: Order, sender, kind: str, body: str, files=()) -> Message:

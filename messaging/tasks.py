@@ -7,6 +7,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from .notifications import email_notification, unsent_notification_ids
+from .services import orphan_files_delete
 
 logger = logging.getLogger(__name__)
 
@@ -39,3 +40,12 @@ def sweep_unsent_notifications():
         if progress == 0 or len(ids) < settings.SCAN_BATCH_SIZE:
             break
     return sent
+
+
+@shared_task
+def sweep_orphan_files():
+    """Delete attachment files that no message kept (daily)."""
+    deleted = orphan_files_delete()
+    if deleted:
+        logger.info("Deleted %s attachment files no message points at", deleted)
+    return deleted

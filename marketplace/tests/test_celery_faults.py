@@ -9,6 +9,7 @@ killed and started again, the worker's process group gets SIGKILL.
 
 import os
 import re
+import shutil
 import signal
 import time
 from datetime import timedelta
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import _missing
 from factories import OrderFactory
 from marketplace.celery import app
 from messaging.models import Message, Notification, NotificationKind
@@ -41,6 +43,8 @@ def _use_broker(url):
 
 @pytest.fixture
 def redis_server(tmp_path):
+    if not shutil.which("redis-server"):
+        _missing("needs redis-server on the PATH (the Debian package redis-server)")
     server = RedisServer(tmp_path / "redis")
     server.start()
     old_url = app.conf.broker_url

@@ -1,11 +1,9 @@
 """Attachments on S3-compatible storage, switched on by a setting and used
 through Django's storage API (against moto's in-memory S3)."""
 
-import boto3
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from moto import mock_aws
 
 from factories import OrderFactory
 from messaging.models import Attachment
@@ -18,27 +16,6 @@ PNG = bytes.fromhex(
     "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5d8a0"
     "e30000000049454e44ae426082"
 )
-
-
-@pytest.fixture
-def s3(settings, monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="attachments-test")
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "attachments": {
-                "BACKEND": "storages.backends.s3.S3Storage",
-                "OPTIONS": {
-                    "bucket_name": "attachments-test",
-                    "region_name": "us-east-1",
-                    "default_acl": "private",
-                    "file_overwrite": False,
-                },
-            },
-        }
-        yield boto3.client("s3", region_name="us-east-1")
 
 
 def test_an_attachment_goes_to_the_bucket_and_comes_back_through_the_view(client, s3):
