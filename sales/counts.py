@@ -24,6 +24,8 @@ ROLES = {OrderCount.Role.SELLER: "seller_id", OrderCount.Role.BUYER: "buyer_id"}
 def order_counts_move(order, *, from_state, to_state) -> None:
     """Count ``order`` out of ``from_state`` (None for a new order) and into
     ``to_state``, for its seller and its buyer."""
+    if from_state == to_state:
+        return
     deltas = []
     for role, field in ROLES.items():
         user_id = getattr(order, field)

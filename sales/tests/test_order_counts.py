@@ -14,7 +14,7 @@ from factories import JobFactory, OrderFactory, UserFactory
 from racing import race, slowed
 from resolution import services as resolution_services
 from sales import services
-from sales.counts import order_counts_drift, order_counts_rebuild
+from sales.counts import order_counts_drift, order_counts_move, order_counts_rebuild
 from sales.models import Order, OrderCount, State
 from sales.selectors import order_tab_counts
 
@@ -207,3 +207,12 @@ def test_opposite_changes_to_one_sellers_orders_at_once_are_both_counted(monkeyp
     _assert_counts_match_the_orders()
     assert _tabs(seller, "seller")["active"] == 1
     assert _tabs(seller, "seller")["delivered"] == 1
+
+
+def test_a_move_to_the_same_state_counts_nothing():
+    order = OrderFactory(state=State.ACTIVE)
+
+    order_counts_move(order, from_state=State.ACTIVE, to_state=State.ACTIVE)
+
+    assert _tabs(order.seller, "seller")["active"] == 1
+    _assert_counts_match_the_orders()
