@@ -48,7 +48,14 @@ _ROLE_REFUSALS = {
 def order_lock(order) -> Order:
     """Re-read the order with its row locked (inside a transaction). Every
     write starts here; when a request is locked too, the order comes first."""
-    return Order.objects.select_for_update().select_related("buyer", "seller").get(pk=order.pk)
+    # of=("self",): only the order's row. A plain FOR UPDATE would lock the
+    # joined buyer and seller rows too, so every change to any of a seller's
+    # orders (and their log-in, which writes last_login) would wait in line.
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("buyer", "seller")
+        .get(pk=order.pk)
+    )
 
 
 def _check(order, name, *, actor, check_actor=True):
@@ -84,6 +91,7 @@ def _run_transition(
     expected_state=None,
     event_kind,
     event_data=None,
+    counted=True,
     **kwargs,
 ) -> tuple[Order, OrderEvent]:
     """Lock, check, transition, save and log. Must run inside ``atomic()``.
@@ -91,6 +99,9 @@ def _run_transition(
     ``expected_state`` is the state the actor was looking at: if the order
     moved on since (a delivery landed while support read the page), nothing
     happens. A moved due date on a started order gets its own DUE_CHANGED event.
+
+    The tab counts move here too, unless ``counted=False``: then the caller
+    moves them last (see ``order_deliver``), with ``_count_event``.
     """
     locked = order_lock(order)
     if expected_state is not None and locked.state != expected_state:
@@ -103,7 +114,8 @@ def _run_transition(
     from_state, due_before = locked.state, locked.due_at
     method(**kwargs)
     locked.save()
-    order_counts_move(locked, from_state=from_state, to_state=locked.state)
+    if counted:
+        order_counts_move(locked, from_state=from_state, to_state=locked.state)
     event = event_record(
         locked, kind=event_kind, actor=actor, data=event_data, from_state=from_state
     )
@@ -227,7 +239,12 @@ def order_deliver(*, order: Order, actor, message: str, files=()) -> Order:
     moves to delivered. Locks the order; files must have passed ``check_upload``."""
     with files_kept_only_on_commit(), transaction.atomic():
         order, event = _run_transition(
-            order, "deliver", actor=actor, event_kind=EventKind.DELIVERED, now=timezone.now()
+            order,
+            "deliver",
+            actor=actor,
+            event_kind=EventKind.DELIVERED,
+            counted=False,
+            now=timezone.now(),
         )
         message_create(
             order=order, sender=actor, kind=MessageKind.DELIVERY, body=message, files=files
@@ -240,7 +257,14 @@ def order_deliver(*, order: Order, actor, message: str, files=()) -> Order:
             text=f"{actor.username} delivered order #{order.number}. Review it and accept it "
             f"or ask for a revision within {settings.ORDER_REVIEW_DAYS} days.",
         )
+        # Last: the seller's count rows stay locked only until the commit,
+        # not while the files upload (every change for that seller waits on them).
+        _count_event(order, event)
     return order
+
+
+def _count_event(order, event):
+    order_counts_move(order, from_state=event.from_state, to_state=event.to_state)
 
 
 def order_request_revision(*, order: Order, actor, message: str) -> Order:

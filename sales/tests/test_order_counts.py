@@ -2,11 +2,13 @@
 moves an order, in its transaction, and checked against the orders."""
 
 import importlib
+import threading
 from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -216,3 +218,58 @@ def test_a_move_to_the_same_state_counts_nothing():
 
     assert _tabs(order.seller, "seller")["active"] == 1
     _assert_counts_match_the_orders()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_delivery_upload_does_not_hold_up_the_sellers_other_orders(monkeypatch):
+    # The delivery's files go to storage inside its transaction; the counts
+    # are moved last, so the seller's count rows are not locked meanwhile.
+    seller = UserFactory()
+    job = JobFactory(seller=seller)
+    delivering = OrderFactory(job=job, state=State.ACTIVE)
+    reviewed = OrderFactory(
+        job=job, state=State.DELIVERED, delivered_at=timezone.now() - timedelta(hours=1)
+    )
+    uploading, release = threading.Event(), threading.Event()
+    real_create = services.message_create
+
+    def slow_upload(**kwargs):
+        uploading.set()
+        assert release.wait(timeout=20)
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(services, "message_create", slow_upload)
+
+    def in_thread(call):
+        try:
+            call()
+        finally:
+            connection.close()
+
+    delivery = threading.Thread(
+        target=in_thread,
+        args=(lambda: services.order_deliver(order=delivering, actor=seller, message="Files"),),
+    )
+    delivery.start()
+    assert uploading.wait(timeout=20)
+    accept = threading.Thread(
+        target=in_thread,
+        args=(lambda: services.order_accept(order=reviewed, actor=reviewed.buyer),),
+    )
+    accept.start()
+    accept.join(timeout=10)
+    finished_while_uploading = not accept.is_alive()
+    release.set()
+    delivery.join(timeout=20)
+    accept.join(timeout=20)
+
+    assert finished_while_uploading, "the accept waited for the other order's upload"
+    _assert_counts_match_the_orders()
+    assert _tabs(seller, "seller") == {
+        "pending": 0,
+        "active": 0,
+        "delivered": 1,
+        "completed": 1,
+        "canceled": 0,
+    }
