@@ -81,10 +81,15 @@ def order_counts_drift(user_ids=None) -> dict:
 def order_counts_rebuild(user_ids=None) -> int:
     """Recount from the orders (all users, or these). Returns the rows written.
 
-    Run it when nothing else writes orders for those users (after a bulk
-    load, or in a quiet minute): a change committed while it recounts could
-    be counted twice or not at all."""
+    Safe while the site runs: on PostgreSQL the count table is locked against
+    writes first, so a change already counting commits before the recount
+    reads the orders, and a change that counts later waits and then adds its
+    move to the recounted rows. (SQLite allows one writer at a time anyway.)"""
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            table = connection.ops.quote_name(OrderCount._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
         stale = OrderCount.objects.all()
         if user_ids is not None:
             stale = stale.filter(user_id__in=user_ids)
