@@ -7,14 +7,23 @@ X-Forwarded-For, so with TRUSTED_PROXIES of them the client's address is the
 TRUSTED_PROXIES-th entry from the right. Entries to the left of it were
 written by the client and are not trusted: a client can't step around a
 lockout by sending its own header. With TRUSTED_PROXIES=0 (the default,
-nothing in front) the header is ignored.
+nothing in front) the header is ignored. This trusts the header only if
+clients cannot reach the app except through those proxies (firewall the
+app's port).
+
+An entry may carry a port ("198.51.100.9:4711", "[2001:db8::1]:443"); it is
+dropped. An entry that is not an address falls back to REMOTE_ADDR. An IPv6
+address counts as its /64 (one home or server usually has a whole /64, so
+its addresses are one client to the lockout).
 """
+
+import ipaddress
 
 from django.conf import settings
 
 
 def client_ip(request) -> str | None:
-    remote = request.META.get("REMOTE_ADDR")
+    remote = _address(request.META.get("REMOTE_ADDR", ""))
     trusted = settings.TRUSTED_PROXIES
     if trusted <= 0:
         return remote
@@ -27,4 +36,23 @@ def client_ip(request) -> str | None:
         # Fewer entries than proxies: the request did not come through all
         # of them (or one is misconfigured). Nothing in the header is ours.
         return remote
-    return forwarded[-trusted]
+    return _address(forwarded[-trusted]) or remote
+
+
+def _address(text) -> str | None:
+    """The address in ``text`` without a port, an IPv6 one as its /64; None
+    if it is not an address."""
+    text = text.strip()
+    if text.startswith("["):  # [IPv6]:port
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:  # IPv4:port
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)

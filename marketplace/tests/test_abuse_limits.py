@@ -72,6 +72,34 @@ def test_behind_a_proxy_the_lockout_is_per_client_address(client, settings):
     assert _log_in_via(client, "victim", PASSWORD, forwarded_for="192.0.2.44").status_code == 302
 
 
+def test_a_proxy_that_adds_the_port_is_understood(client, settings):
+    settings.TRUSTED_PROXIES = 1
+    settings.AXES_FAILURE_LIMIT = 2
+    UserFactory(username="victim")
+
+    first = _log_in_via(client, "victim", "guess", forwarded_for="198.51.100.9:4711")
+    second = _log_in_via(client, "victim", "guess", forwarded_for="198.51.100.9:4712")
+    right = _log_in_via(client, "victim", PASSWORD, forwarded_for="198.51.100.9:5000")
+
+    # Whatever the port, one address: the second failure locks it out.
+    assert (first.status_code, second.status_code, right.status_code) == (200, 429, 429)
+
+
+def test_addresses_of_one_ipv6_network_are_one_client(client, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    UserFactory(username="victim")
+
+    for host in ("1", "2"):
+        extra = {"REMOTE_ADDR": f"2001:db8:5:6::{host}"}
+        client.post(reverse("login"), {"username": "victim", "password": "guess"}, **extra)
+    refused = client.post(
+        reverse("login"),
+        {"username": "victim", "password": PASSWORD},
+        REMOTE_ADDR="2001:db8:5:6:ffff::3",
+    )
+    assert refused.status_code == 429
+
+
 def test_behind_a_proxy_a_forged_header_does_not_step_around_the_lockout(client, settings):
     settings.TRUSTED_PROXIES = 1
     settings.AXES_FAILURE_LIMIT = 3
@@ -106,6 +134,13 @@ def test_with_no_proxy_configured_the_header_is_ignored(client, settings):
         (2, "198.51.100.9", "10.0.0.2"),  # came round a proxy: not trusted
         (1, "", "10.0.0.2"),
         (1, " , ", "10.0.0.2"),
+        (1, "198.51.100.9:4711", "198.51.100.9"),  # some proxies add the port
+        (1, "[2001:db8::1]:443", "2001:db8::"),
+        (1, "2001:db8::abcd:1", "2001:db8::"),  # an IPv6 address counts as its /64
+        (1, "2001:db8:0:1::7", "2001:db8:0:1::"),
+        (1, "::ffff:198.51.100.9", "198.51.100.9"),
+        (1, "not-an-address", "10.0.0.2"),
+        (1, "198.51.100.9; DROP TABLE", "10.0.0.2"),
     ],
 )
 def test_the_client_address_behind_trusted_proxies(settings, trusted, forwarded_for, expected):
