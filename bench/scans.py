@@ -14,6 +14,7 @@ from resolution import selectors as resolution_selectors
 from resolution.models import CancellationRequest, ExtensionRequest
 from resolution.tasks import carry_out_cancellation_requests, expire_extension_requests
 from sales import selectors
+from sales.counts import order_counts_rebuild
 from sales.models import Order, OrderEvent
 from sales.tasks import auto_complete_deliveries, flag_due_soon, flag_late, flag_very_late
 
@@ -127,6 +128,7 @@ def add_open_orders(count, *, due, start):
             for pk in request_orders[due:]
         )
     _reset_sequences(Order)
+    order_counts_rebuild()
 
 
 def reset_due():
@@ -155,3 +157,5 @@ def reset_due():
         )
     OrderEvent.objects.all().delete()
     Notification.objects.all().delete()
+    # The states were put back round the services: recount the tabs.
+    order_counts_rebuild()

@@ -8,6 +8,7 @@ ALLOWED_HOSTS and DEBUG=false. Every setting is listed in the README.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(environ.Env().str("DATA_DIR", default=str(BASE_DIR / "data")))
@@ -239,9 +240,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message to redeliver
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# A worker that loses the broker can no longer acknowledge what it is running:
-# it stops those tasks and the broker hands them out again (Celery 6's default).
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A worker that loses the broker lets what it runs finish (said explicitly:
+# Celery 6 will default to cancelling). Cancelling could stop an e-mail task
+# between sending and marking the notice sent, and send it twice later;
+# finishing marks it sent, so a redelivered copy finds nothing to do.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when the broker is down: fail fast,
 # log it, and let the outbox sweep send the e-mail later.
@@ -276,7 +279,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "attachment-orphans-sweep": {
         "task": "messaging.tasks.sweep_orphan_files",
-        "schedule": 24 * 60 * 60,
+        # A time of day, not "every 24 h": beat forgets intervals when it restarts.
+        "schedule": crontab(hour=3, minute=17),
     },
 }
 
@@ -342,6 +346,12 @@ CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES} if CSP else None
 # default (local memory); several web processes need a shared cache, e.g.
 # CACHE_URL=redis://127.0.0.1:6379/1 (a database other than the broker's).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # An unreachable cache host must fail fast (the rate limits then step
+    # aside), not hold a web worker for the system's TCP connect timeout.
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 0.5)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 0.5)
 
 # django-axes: AXES_FAILURE_LIMIT failed log-ins for one username from one
 # address lock that pair out for AXES_COOLOFF_MINUTES (a page says so, 429).

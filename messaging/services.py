@@ -1,5 +1,6 @@
 """Writes to the order conversation."""
 
+import logging
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import timedelta
@@ -27,6 +28,8 @@ MAX_BODY = 5000
 class MessagingError(Exception):
     """A refusal, worded for the person who asked."""
 
+
+logger = logging.getLogger(__name__)
 
 _stored_files = ContextVar("stored_files", default=None)
 
@@ -70,7 +73,13 @@ def orphan_files_delete(*, now=None, grace=timedelta(hours=1)) -> int:
             batch = names[start : start + 1000]
             kept |= set(Attachment.objects.filter(file__in=batch).values_list("file", flat=True))
         for name in names:
-            if name in kept or storage.get_modified_time(name) > now - grace:
+            if name in kept:
+                continue
+            try:
+                if storage.get_modified_time(name) > now - grace:
+                    continue
+            except Exception:  # gone meanwhile (a rollback deleted it), or unreadable
+                logger.info("Orphan sweep skipped %s: no modification time", name)
                 continue
             storage.delete(name)
             deleted += 1

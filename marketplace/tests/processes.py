@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 
@@ -92,8 +93,8 @@ class Worker:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "marketplace.settings",
             "DATABASE_URL": (
-                f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-                f"/{db['NAME']}"
+                f"postgres://{quote(db['USER'], safe='')}:{quote(db['PASSWORD'] or '', safe='')}"
+                f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
             ),
             "REDIS_URL": broker_url,
             # django-environ drops the first slash of the path: three, then "/tmp/...".

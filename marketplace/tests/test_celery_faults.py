@@ -131,10 +131,12 @@ def test_redis_stopped_mid_run_loses_no_message_and_no_email(
     )
     from messaging.tasks import sweep_unsent_notifications
 
-    sweep_unsent_notifications.delay()
-    wait_for(lambda: len(worker.emails()) == 2, what="the e-mail that waited")
-    sweep_unsent_notifications.delay()  # and the next sweep finds nothing
-    worker.wait_for_log("sweep_unsent_notifications", count=4, what="the second sweep")
+    first_sweep = sweep_unsent_notifications.delay()
+    worker.wait_for_log(f"{first_sweep.id}] succeeded", what="the sweep")
+    assert re.search(rf"{first_sweep.id}\] succeeded in [0-9.]+s: 1$", worker.log, re.M)
+    second_sweep = sweep_unsent_notifications.delay()  # and the next one finds nothing
+    worker.wait_for_log(f"{second_sweep.id}] succeeded", what="the second sweep")
+    assert re.search(rf"{second_sweep.id}\] succeeded in [0-9.]+s: 0$", worker.log, re.M)
 
     sent = worker.emails()
     assert sorted(to for to, _ in sent) == sorted([order.seller.email, order.buyer.email])

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.urls import reverse
 from django.utils import timezone
 
@@ -62,12 +63,12 @@ def test_a_file_younger_than_an_hour_is_left_alone():
 
 
 def test_last_months_folder_is_swept_too_older_ones_were_swept_in_their_time():
-    now = timezone.now()
-    first_of_month = now.replace(day=1)
+    sweep_at = timezone.now() + timedelta(hours=2)
+    first_of_month = sweep_at.replace(day=1)  # months as the sweep sees them
     last_month = _orphan(first_of_month - timedelta(days=1))
     long_ago = _orphan(first_of_month - timedelta(days=70))
 
-    assert orphan_files_delete(now=now + timedelta(hours=2)) == 1
+    assert orphan_files_delete(now=sweep_at) == 1
     assert not _exists(last_month)
     assert _exists(long_ago)
 
@@ -84,3 +85,20 @@ def test_the_sweep_works_on_s3_storage(s3):
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="attachments-test")["Contents"]]
     assert keys == [kept.file.name]
     assert orphan not in keys
+
+
+def test_a_file_deleted_while_the_sweep_runs_is_skipped(monkeypatch):
+    now = timezone.now()
+    vanishing, orphan = _orphan(now), _orphan(now)
+    storage = storages["attachments"]  # the real one, behind attachment_storage()
+    real_modified = storage.get_modified_time
+
+    def modified(name):
+        if name == vanishing:
+            storage.delete(name)  # a rollback got there first
+        return real_modified(name)
+
+    monkeypatch.setattr(storage, "get_modified_time", modified)
+
+    assert orphan_files_delete(now=now + timedelta(hours=2)) == 1
+    assert not _exists(orphan) and not _exists(vanishing)
