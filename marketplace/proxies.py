@@ -42,6 +42,8 @@ def client_ip(request) -> str | None:
 def _address(text) -> str | None:
     """The address in ``text`` without a port, an IPv6 one as its /64; None
     if it is not an address."""
+    if not isinstance(text, str):
+        return None
     text = text.strip()
     if text.startswith("["):  # [IPv6]:port
         text = text[1:].partition("]")[0]

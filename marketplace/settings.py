@@ -279,7 +279,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "attachment-orphans-sweep": {
         "task": "messaging.tasks.sweep_orphan_files",
-        # A time of day, not "every 24 h": beat forgets intervals when it restarts.
+        # A time of day, not "every 24 h": an interval starts again whenever
+        # the schedule file is lost (`make run`'s Procfile removes it).
         "schedule": crontab(hour=3, minute=17),
     },
 }

@@ -78,8 +78,10 @@ def orphan_files_delete(*, now=None, grace=timedelta(hours=1)) -> int:
             try:
                 if storage.get_modified_time(name) > now - grace:
                     continue
-            except Exception:  # gone meanwhile (a rollback deleted it), or unreadable
-                logger.info("Orphan sweep skipped %s: no modification time", name)
+            except FileNotFoundError:  # gone meanwhile: a rollback deleted it
+                continue
+            except Exception:  # e.g. the object store refused: say so, try tomorrow
+                logger.warning("Orphan sweep skipped %s", name, exc_info=True)
                 continue
             storage.delete(name)
             deleted += 1

@@ -69,8 +69,17 @@ def _stored(user_ids=None):
 
 
 def order_counts_drift(user_ids=None) -> dict:
-    """{(user_id, role, state): (stored, counted)} wherever the two differ."""
-    counted, stored = _counted(user_ids), _stored(user_ids)
+    """{(user_id, role, state): (stored, counted)} wherever the two differ.
+
+    Both reads see one snapshot (REPEATABLE READ on PostgreSQL), so a change
+    committed between them is not reported as drift. (Called inside a
+    transaction already, it reads with that transaction's isolation.)"""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        counted, stored = _counted(user_ids), _stored(user_ids)
     return {
         key: (stored[key], counted[key])
         for key in set(counted) | set(stored)
@@ -84,7 +93,9 @@ def order_counts_rebuild(user_ids=None) -> int:
     Safe while the site runs: on PostgreSQL the count table is locked against
     writes first, so a change already counting commits before the recount
     reads the orders, and a change that counts later waits and then adds its
-    move to the recounted rows. (SQLite allows one writer at a time anyway.)"""
+    move to the recounted rows. (SQLite allows one writer at a time anyway.)
+    Meanwhile every order change waits: on a big table, rebuild a few users
+    (``user_ids``) or pick a quiet minute."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             table = connection.ops.quote_name(OrderCount._meta.db_table)

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rebuild",
             action="store_true",
-            help="recount every user's counts from the orders (run when nothing else writes)",
+            help="recount the counts from the orders (safe while the site runs; order changes wait until it is done)",
         )
         parser.add_argument("--user", type=int, action="append", help="only this user id")
 
