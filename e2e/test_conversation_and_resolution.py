@@ -5,27 +5,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from e2e.helpers import PNG, log_in, log_in_admin
 from factories import JobFactory, OrderFactory, UserFactory
 from sales.models import State
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pass-word-123"
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5d8a0"
-    "e30000000049454e44ae426082"
-)
-
-
-def _log_in(browser, base, user):
-    page = browser.new_context().new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="My orders")).to_be_visible()
-    return page
 
 
 def test_seller_reaches_out_shares_a_draft_and_gets_more_time(live_server, browser, screenshot):
@@ -34,8 +18,8 @@ def test_seller_reaches_out_shares_a_draft_and_gets_more_time(live_server, brows
         job=JobFactory(seller=UserFactory(username="sam_seller")),
         buyer=UserFactory(username="bea_buyer"),
     )
-    seller = _log_in(browser, live_server.url, order.seller)
-    buyer = _log_in(browser, live_server.url, order.buyer)
+    seller = log_in(browser, live_server.url, order.seller)
+    buyer = log_in(browser, live_server.url, order.buyer)
     url = f"{live_server.url}{order.get_absolute_url()}"
 
     seller.goto(url)
@@ -86,8 +70,8 @@ def test_mutual_cancellation_and_a_support_ticket(live_server, browser, screensh
     order.buyer.username = "ben_buyer"
     order.buyer.save()
     staff = UserFactory(username="sue_support", is_staff=True, is_superuser=True)
-    buyer = _log_in(browser, live_server.url, order.buyer)
-    seller = _log_in(browser, live_server.url, order.seller)
+    buyer = log_in(browser, live_server.url, order.buyer)
+    seller = log_in(browser, live_server.url, order.seller)
 
     buyer.goto(f"{live_server.url}{order.get_absolute_url()}")
     buyer.get_by_text("Ask to cancel by mutual agreement").click()
@@ -111,7 +95,7 @@ def test_mutual_cancellation_and_a_support_ticket(live_server, browser, screensh
     expect(buyer.get_by_text("Your ticket was sent.")).to_be_visible()
     ticket_url = buyer.url
 
-    support = _log_in_admin(browser, live_server.url, staff)
+    support = log_in_admin(browser, live_server.url, staff)
     support.goto(f"{live_server.url}/admin/resolution/supportticket/")
     support.get_by_role("link", name="Refund for a canceled order").click()
     support.get_by_label("Answer").fill("The refund is on its way: 3 to 5 business days.")
@@ -122,13 +106,3 @@ def test_mutual_cancellation_and_a_support_ticket(live_server, browser, screensh
     expect(buyer.locator(".badge", has_text="Answered")).to_be_visible()
     expect(buyer.locator("[data-unread-notifications]")).to_contain_text(re.compile(r"\d"))
     screenshot(buyer, "buyer-ticket-answered")
-
-
-def _log_in_admin(browser, base, user):
-    page = browser.new_context().new_page()
-    page.goto(f"{base}/admin/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_text("Site administration")).to_be_visible()
-    return page

@@ -100,28 +100,26 @@ def test_addresses_of_one_ipv6_network_are_one_client(client, settings):
     assert refused.status_code == 429
 
 
-def test_behind_a_proxy_a_forged_header_does_not_step_around_the_lockout(client, settings):
-    settings.TRUSTED_PROXIES = 1
+@pytest.mark.parametrize(
+    ("trusted", "attempt_header", "last_header"),
+    [
+        # Behind the proxy: the attacker makes up a new address each time; the
+        # proxy appends the one it really saw, and only that one counts.
+        (1, "10.9.9.{n}, 198.51.100.9", "10.9.9.77, 198.51.100.9"),
+        # No proxy configured: the header is ignored altogether.
+        (0, "198.51.100.{n}", "192.0.2.44"),
+    ],
+)
+def test_a_made_up_address_does_not_step_around_the_lockout(
+    client, settings, trusted, attempt_header, last_header
+):
+    settings.TRUSTED_PROXIES = trusted
     settings.AXES_FAILURE_LIMIT = 3
     UserFactory(username="victim")
 
-    # The attacker sends a new made-up address each time; the proxy appends
-    # the one it really saw, and only that one counts.
     for n in range(3):
-        _log_in_via(client, "victim", "guess", forwarded_for=f"10.9.9.{n}, 198.51.100.9")
-    locked = _log_in_via(client, "victim", PASSWORD, forwarded_for="10.9.9.77, 198.51.100.9")
-    assert locked.status_code == 429
-
-
-def test_with_no_proxy_configured_the_header_is_ignored(client, settings):
-    settings.TRUSTED_PROXIES = 0
-    settings.AXES_FAILURE_LIMIT = 3
-    UserFactory(username="victim")
-
-    for n in range(3):
-        _log_in_via(client, "victim", "guess", forwarded_for=f"198.51.100.{n}")
-    # A made-up header does not make a new client: the lockout holds.
-    assert _log_in_via(client, "victim", PASSWORD, forwarded_for="192.0.2.44").status_code == 429
+        _log_in_via(client, "victim", "guess", forwarded_for=attempt_header.format(n=n))
+    assert _log_in_via(client, "victim", PASSWORD, forwarded_for=last_header).status_code == 429
 
 
 @pytest.mark.parametrize(

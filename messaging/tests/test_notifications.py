@@ -43,6 +43,23 @@ def test_list_shows_only_your_own_notifications(client):
     assert "secret notice" not in html
 
 
+def test_a_long_list_pages_and_a_bad_page_number_shows_a_page(client):
+    me = UserFactory()
+    for i in range(31):  # 30 a page
+        _notice(me, f"Notice number {i}.")
+    client.force_login(me)
+    url = reverse("messaging:notifications")
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": "2"}).content.decode()
+    nonsense = client.get(url, {"page": "x'; --"})
+
+    assert "Page 1 of 2" in first and 'href="?page=2"' in first
+    assert "Page 2 of 2" in second and 'href="?page=1"' in second
+    assert second.count("Notice number") == 1
+    assert nonsense.status_code == 200 and "Page 1 of 2" in nonsense.content.decode()
+
+
 def test_navbar_badge_shows_the_unread_count(client):
     me = UserFactory()
     for text in ("One", "Two", "Three"):

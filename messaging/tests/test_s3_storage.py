@@ -2,20 +2,15 @@
 through Django's storage API (against moto's in-memory S3)."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from factories import OrderFactory
 from messaging.models import Attachment
 from sales.models import State
 
-pytestmark = pytest.mark.django_db
+from .uploads import PNG_BYTES, png
 
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5d8a0"
-    "e30000000049454e44ae426082"
-)
+pytestmark = pytest.mark.django_db
 
 
 def test_an_attachment_goes_to_the_bucket_and_comes_back_through_the_view(client, s3):
@@ -24,7 +19,7 @@ def test_an_attachment_goes_to_the_bucket_and_comes_back_through_the_view(client
 
     response = client.post(
         reverse("messaging:message_send", args=[order.number]),
-        {"body": "Draft", "kind": "update", "files": [SimpleUploadedFile("draft.png", PNG)]},
+        {"body": "Draft", "kind": "update", "files": [png("draft.png")]},
     )
 
     assert response.status_code == 302
@@ -35,5 +30,5 @@ def test_an_attachment_goes_to_the_bucket_and_comes_back_through_the_view(client
     client.force_login(order.buyer)
     download = client.get(reverse("messaging:attachment", args=[order.number, attachment.pk]))
     assert download.status_code == 200
-    assert b"".join(download.streaming_content) == PNG
+    assert b"".join(download.streaming_content) == PNG_BYTES
     assert 'filename="draft.png"' in download["Content-Disposition"]
