@@ -24,6 +24,31 @@ def wait_for(condition, *, timeout=30.0, what="the condition"):
     raise AssertionError(f"Timed out after {timeout:.0f} s waiting for {what}")
 
 
+def conninfo():
+    """A libpq connection string for the test database: a second connection,
+    as another process or a database administrator would open."""
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    return psycopg.conninfo.make_conninfo(
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+    )
+
+
+def use_broker(url):
+    """Point the Celery app at ``url``, dropping its cached connection and
+    producer pools so the next publish connects there."""
+    from marketplace.celery import app
+
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

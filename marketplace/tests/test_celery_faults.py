@@ -16,7 +16,6 @@ from datetime import timedelta
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,17 +27,9 @@ from sales import selectors
 from sales.models import EventKind, Order, OrderEvent, State
 from sales.tasks import auto_complete_deliveries
 
-from .processes import RedisServer, Worker, wait_for
+from .processes import RedisServer, Worker, conninfo, use_broker, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-def _use_broker(url):
-    app.conf.broker_url = url
-    # Drop the cached connection and producer pools: the next publish
-    # connects to this broker.
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 @pytest.fixture
@@ -49,9 +40,9 @@ def redis_server(tmp_path):
     server.start()
     old_url = app.conf.broker_url
     app.conf.task_always_eager = False
-    _use_broker(server.url())
+    use_broker(server.url())
     yield server
-    _use_broker(old_url)
+    use_broker(old_url)
     server.stop()
 
 
@@ -67,13 +58,6 @@ def workers(tmp_path, redis_server):
     yield start
     for worker in started:
         worker.stop()
-
-
-def _conninfo():
-    db = settings.DATABASES["default"]
-    return psycopg.conninfo.make_conninfo(
-        dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432
-    )
 
 
 def _post_message(client, order, user, body):
@@ -148,8 +132,8 @@ def test_redis_stopped_mid_run_loses_no_message_and_no_email(
 # --- a worker killed mid-task -------------------------------------------------
 
 
-def _blocked_backends(conninfo):
-    with psycopg.connect(conninfo, autocommit=True) as conn:
+def _blocked_backends():
+    with psycopg.connect(conninfo(), autocommit=True) as conn:
         return conn.execute(
             "SELECT count(*) FROM pg_stat_activity "
             "WHERE datname = current_database() AND wait_event_type = 'Lock'"
@@ -168,8 +152,7 @@ class HalfDoneScan:
         for hours in (100, 99, 98):
             OrderFactory(state=State.DELIVERED, delivered_at=now - timedelta(hours=hours))
         self.ids = selectors.deliveries_past_review(now=now, limit=10)
-        conninfo = _conninfo()
-        holder = psycopg.connect(conninfo)
+        holder = psycopg.connect(conninfo())
         holder.execute("SELECT 1 FROM sales_order WHERE id = %s FOR UPDATE", [self.ids[1]])
         self.task = auto_complete_deliveries.delay()
         worker.wait_for_log(self.task.id, what="the task to reach the worker")
@@ -178,7 +161,7 @@ class HalfDoneScan:
                 OrderEvent.objects.filter(
                     order_id=self.ids[0], kind=EventKind.AUTO_COMPLETED
                 ).exists()
-                and _blocked_backends(conninfo) == 1
+                and _blocked_backends() == 1
             ),
             what="the worker to finish the first order and wait on the second",
         )

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 
 from factories import OrderFactory
+from marketplace.tests.processes import conninfo
 from messaging import services as messaging_services
 from messaging.models import Attachment, Message, Notification
 from messaging.tests.uploads import stored_files
@@ -29,15 +30,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 PASSWORD = "pass-word-123"
 
 
-def _conninfo():
-    db = settings.DATABASES["default"]
-    return psycopg.conninfo.make_conninfo(
-        dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432
-    )
-
-
 def _terminate(pid):
-    with psycopg.connect(_conninfo(), autocommit=True) as killer:
+    with psycopg.connect(conninfo(), autocommit=True) as killer:
         killer.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 

@@ -10,22 +10,12 @@ from django.utils import timezone
 
 from factories import OrderFactory
 from marketplace.celery import app
+from marketplace.tests.processes import use_broker, wait_for
 from messaging import notifications
 from messaging.models import Notification
 from messaging.services import message_send
 from messaging.tasks import sweep_unsent_notifications
 from sales.models import State
-
-
-def _wait_for(condition, timeout=20.0):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.redis
@@ -38,19 +28,13 @@ def test_a_real_worker_sends_the_email_once():
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         message_send(order=order, sender=order.buyer, body="Are you on it?")
         notice = Notification.objects.get(order=order, kind="message")
-        assert _wait_for(
-            lambda: Notification.objects.filter(pk=notice.pk, emailed_at__isnull=False).exists()
+        wait_for(
+            lambda: Notification.objects.filter(pk=notice.pk, emailed_at__isnull=False).exists(),
+            what="the e-mail to be sent",
         )
     assert [m.to for m in mail.outbox] == [[order.seller.email]]
     assert "Are you on it" not in mail.outbox[0].body  # the notice, not the private message
     assert f"#{order.number}" in mail.outbox[0].subject
-
-
-def _reconnect():
-    # Drop the cached connection and producer pools so the next publish
-    # connects to whatever broker_url says now.
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 @pytest.fixture
@@ -58,11 +42,9 @@ def broker_down():
     """Point the app at a closed port, for real: publishing fails."""
     old_url = app.conf.broker_url
     app.conf.task_always_eager = False
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    _reconnect()
+    use_broker("redis://127.0.0.1:1/0")
     yield
-    app.conf.broker_url = old_url
-    _reconnect()
+    use_broker(old_url)
 
 
 @pytest.mark.django_db(transaction=True)
