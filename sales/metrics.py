@@ -8,9 +8,21 @@ the orders it counted (``metric_orders``), so a seller can check it.
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    Sum,
+    Value,
+)
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -138,18 +150,24 @@ def seller_figures(seller, now=None):
     response_time = ExpressionWrapper(
         F("seller_first_message_at") - F("created_at"), output_field=DurationField()
     )
-    totals = Order.objects.filter(seller=seller).aggregate(
-        response_n=Count("pk", filter=f["response"][0]),
-        response_ok=Count("pk", filter=f["response"][0] & f["response"][1]),
-        response_avg=Avg(response_time, filter=f["response_time"][0]),
-        on_time_n=Count("pk", filter=f["on_time"][0]),
-        on_time_ok=Count("pk", filter=f["on_time"][0] & f["on_time"][1]),
-        completion_n=Count("pk", filter=f["completion"][0]),
-        completion_ok=Count("pk", filter=f["completion"][0] & f["completion"][1]),
-        earnings=Sum("price", filter=f["earnings"][0]),
-        earnings_n=Count("pk", filter=f["earnings"][0]),
-        active_value=Sum("price", filter=f["active_value"][0]),
-        active_n=Count("pk", filter=f["active_value"][0]),
+    # Only the orders some figure counts: not the seller's whole history.
+    counted_anywhere = reduce(or_, (counted for counted, _ in f.values()))
+    totals = (
+        Order.objects.filter(seller=seller)
+        .filter(counted_anywhere)
+        .aggregate(
+            response_n=Count("pk", filter=f["response"][0]),
+            response_ok=Count("pk", filter=f["response"][0] & f["response"][1]),
+            response_avg=Avg(response_time, filter=f["response_time"][0]),
+            on_time_n=Count("pk", filter=f["on_time"][0]),
+            on_time_ok=Count("pk", filter=f["on_time"][0] & f["on_time"][1]),
+            completion_n=Count("pk", filter=f["completion"][0]),
+            completion_ok=Count("pk", filter=f["completion"][0] & f["completion"][1]),
+            earnings=Sum("price", filter=f["earnings"][0]),
+            earnings_n=Count("pk", filter=f["earnings"][0]),
+            active_value=Sum("price", filter=f["active_value"][0]),
+            active_n=Count("pk", filter=f["active_value"][0]),
+        )
     )
 
     def rate(key):
@@ -201,7 +219,9 @@ def metric_orders(seller, key, now=None):
     return (
         Order.objects.filter(seller=seller)
         .filter(counted)
-        .annotate(good=Count("pk", filter=good))
+        .annotate(
+            good=ExpressionWrapper(good, output_field=BooleanField()) if good else Value(True)
+        )
         .select_related("buyer")
         .order_by("-created_at", "-pk")
     )
