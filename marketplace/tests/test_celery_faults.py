@@ -99,7 +99,8 @@ def test_redis_stopped_mid_run_loses_no_message_and_no_email(
     assert "Rate limit message not applied" in caplog.text
     assert client.get(reverse("sales:sales")).status_code == 200
     health = client.get("/healthz")
-    assert health.status_code == 503 and health.json()["broker"] == "unreachable"
+    assert health.status_code == 200  # still in rotation: the site works
+    assert health.json() == {"status": "degraded", "database": "ok", "broker": "unreachable"}
     # The worker lives on, trying to reconnect.
     worker.wait_for_log("Connection to broker lost", what="the worker to notice")
     assert worker.alive()
@@ -108,7 +109,7 @@ def test_redis_stopped_mid_run_loses_no_message_and_no_email(
 
     # After: the same worker reconnects by itself; readiness is back.
     worker.wait_for_log("Connected to redis://", count=2, what="the reconnect")
-    assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz").json()["status"] == "ok"
     # The beat's next sweep (a minute on) sends what waited, and only that.
     Notification.objects.filter(pk=waiting.pk).update(
         created_at=timezone.now() - timedelta(minutes=2)

@@ -1,8 +1,10 @@
 """/ping and /healthz, for load balancers."""
 
 import pytest
+from django.db import OperationalError
 
 from marketplace.celery import app
+from marketplace.tests.processes import use_broker
 
 
 @pytest.mark.django_db
@@ -20,13 +22,27 @@ def test_healthz_checks_the_database_and_the_broker(client):
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_when_the_broker_is_down(client):
+def test_healthz_with_the_broker_down_says_degraded_but_stays_in_rotation(client):
     old = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    use_broker("redis://127.0.0.1:1/0")
     try:
         response = client.get("/healthz")
     finally:
-        app.conf.broker_url = old
+        use_broker(old)
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "database": "ok", "broker": "unreachable"}
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_database_is_down(client, monkeypatch):
+    from django.db import connection
+
+    def refused():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", refused)
+    response = client.get("/healthz")
+
     assert response.status_code == 503
-    assert response.json()["broker"] == "unreachable"
-    assert response.json()["database"] == "ok"
+    assert response.json()["status"] == "unhealthy"
+    assert response.json()["database"] == "unreachable"
