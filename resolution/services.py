@@ -18,6 +18,7 @@ from sales.services import (
     due_change_record,
     event_record,
     order_cancel,
+    order_close_moot_requests,
     order_lock,
 )
 
@@ -320,6 +321,12 @@ def cancellation_request_carry_out(*, request_id, now=None) -> bool:
         order, request = _lock_unanswered(CancellationRequest, request_id, now)
         if request is None:
             return False
+        if order.state in (State.COMPLETED, State.CANCELED):
+            # The order ended some other way and the request was left open (a
+            # row from before requests were closed with their order): close it
+            # as every transition now does, or the scan would stop on it forever.
+            order_close_moot_requests(order)
+            return True
         request.accept(by=None, now=now)
         request.save()
         order_cancel(

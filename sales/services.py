@@ -121,11 +121,11 @@ def _run_transition(
     )
     if due_before is not None and locked.due_at != due_before:
         due_change_record(locked, actor=actor, before=due_before, reason=event_kind)
-    _close_moot_requests(locked)
+    order_close_moot_requests(locked)
     return locked, event
 
 
-def _close_moot_requests(order):
+def order_close_moot_requests(order):
     """Requests that no longer make sense once the order moved on are closed:
     more time only matters while it is in progress, a cancellation only while
     it is open. The order row is already locked, so this keeps the lock order."""

@@ -155,6 +155,34 @@ def test_running_a_scan_twice_acts_once(task, make, moment):
     assert OrderEvent.objects.filter(order=order).count() == events
 
 
+def test_a_request_left_open_on_an_order_that_ended_is_closed_not_a_stuck_scan():
+    # Orders that ended before requests were closed with them: the oldest
+    # due request sits on a completed order. The scan closes it and goes on.
+    ended = OrderFactory(state=State.ACTIVE, started_at=T, due_at=T + timedelta(days=5))
+    live = OrderFactory(state=State.ACTIVE, started_at=T, due_at=T + timedelta(days=5))
+    with time_machine.travel(T, tick=False):
+        stale = resolution.cancellation_request_create(
+            order=ended, actor=ended.buyer, reason="Plans changed"
+        )
+    with time_machine.travel(T + MINUTE, tick=False):
+        due = resolution.cancellation_request_create(
+            order=live, actor=live.buyer, reason="Plans changed"
+        )
+    # Completed round the services, as the old code left it.
+    type(ended).objects.filter(pk=ended.pk).update(state=State.COMPLETED)
+
+    assert _at(T + timedelta(hours=49), carry_out_cancellation_requests) == 2
+
+    stale.refresh_from_db()
+    due.refresh_from_db()
+    ended.refresh_from_db()
+    live.refresh_from_db()
+    assert stale.state == RequestState.CLOSED and ended.state == State.COMPLETED
+    assert OrderEvent.objects.filter(order=ended, kind=EventKind.REQUEST_CLOSED).count() == 1
+    assert due.state == RequestState.APPROVED and live.state == State.CANCELED
+    assert _at(T + timedelta(hours=50), carry_out_cancellation_requests) == 0
+
+
 @pytest.mark.parametrize("task", [expire_extension_requests, carry_out_cancellation_requests])
 def test_running_a_request_scan_twice_acts_once(task):
     order = OrderFactory(state=State.ACTIVE, started_at=T, due_at=T + timedelta(days=5))
