@@ -39,10 +39,13 @@ def pytest_runtest_setup(item):
 def _eager_celery():
     """Tasks run inline in tests, unless a test starts a real worker."""
     from marketplace.celery import app
+    from messaging import notifications
 
     app.conf.task_always_eager = True
+    notifications._broker_down_until = 0.0  # no broker back-off carried over
     yield
     app.conf.task_always_eager = True
+    notifications._broker_down_until = 0.0
 
 
 @pytest.fixture(autouse=True)

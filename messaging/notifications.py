@@ -7,6 +7,7 @@ periodic sweep sends whatever is still unsent, so mail is delayed, never lost.
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -38,20 +39,35 @@ def notify(*, recipients, kind, key, text, order=None, url=""):
     transaction.on_commit(lambda: enqueue_emails(pks))
 
 
+# After a failed publish this process stops trying the broker for a while:
+# each try can take CELERY_BROKER_CONNECTION_TIMEOUT, and one request may
+# notify many times (a vacation request to every active order).
+BROKER_BACKOFF_SECONDS = 30
+_broker_down_until = 0.0
+
+
 def enqueue_emails(pks):
-    """Queue one e-mail task per notice. A broker outage must not break the
-    request that made the change: log it; the sweep sends these later."""
+    """Queue one e-mail task per notice. A broker outage must not break or
+    slow the request that made the change: log it once, skip the broker for
+    BROKER_BACKOFF_SECONDS; the outbox sweep sends these later."""
+    global _broker_down_until
     from .tasks import send_notification_email
 
+    if time.monotonic() < _broker_down_until:
+        return
     for pk in pks:
         try:
             send_notification_email.delay(pk)
         except Exception:
+            _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
             logger.warning(
-                "Could not queue e-mail for notification %s; the sweep will send it",
+                "Could not queue e-mail for notification %s; the sweep will send it "
+                "(not trying the broker again for %s s)",
                 pk,
+                BROKER_BACKOFF_SECONDS,
                 exc_info=True,
             )
+            return
 
 
 def email_notification(pk) -> bool:

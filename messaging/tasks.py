@@ -1,5 +1,5 @@
 import logging
-from smtplib import SMTPException
+from smtplib import SMTPException, SMTPRecipientsRefused, SMTPResponseException
 
 from celery import shared_task
 from django.conf import settings
@@ -34,6 +34,14 @@ def sweep_unsent_notifications():
         for pk in ids:
             try:
                 progress += email_notification(pk)
+            except (SMTPRecipientsRefused, SMTPResponseException):
+                # The server answered: this notice's problem, the others may go.
+                logger.warning("E-mail for notification %s refused; will retry", pk, exc_info=True)
+            except OSError:
+                # Unreachable or hung (each try waits EMAIL_TIMEOUT): the rest
+                # would wait as long. Stop; the next run tries again.
+                logger.warning("Mail server unreachable; the sweep stops here", exc_info=True)
+                return sent + progress
             except Exception:
                 logger.warning("E-mail for notification %s failed; will retry", pk, exc_info=True)
         sent += progress

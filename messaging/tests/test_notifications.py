@@ -2,6 +2,7 @@
 sent once after commit (and left for a later try when sending fails)."""
 
 from datetime import timedelta
+from smtplib import SMTPRecipientsRefused
 
 import pytest
 from django.db import transaction
@@ -254,6 +255,45 @@ def test_failed_email_is_left_for_the_sweep_and_the_message_is_kept(
 
     assert [m.to for m in mailoutbox] == [[order.seller.email]]
     assert Notification.objects.get(recipient=order.seller).emailed_at is not None
+
+
+def _three_unsent_notices():
+    orders = OrderFactory.create_batch(3, state=State.ACTIVE)
+    for order in orders:
+        Notification.objects.create(
+            recipient=order.seller, kind="message", key=f"k{order.pk}", order=order, text="Hi"
+        )
+    return orders
+
+
+def test_the_sweep_stops_at_an_unreachable_mail_server(mailoutbox, monkeypatch):
+    _three_unsent_notices()
+    tries = []
+
+    def unreachable(notification):
+        tries.append(notification.pk)
+        raise TimeoutError("timed out")  # a hung server: each try waits EMAIL_TIMEOUT
+
+    monkeypatch.setattr(notifications, "_send", unreachable)
+    assert _sweep_later() == 0
+
+    assert len(tries) == 1  # not once per notice
+    assert Notification.objects.filter(emailed_at=None, email_claimed_at=None).count() == 3
+
+
+def test_the_sweep_goes_past_a_notice_the_server_refuses(mailoutbox, monkeypatch):
+    refused, *others = _three_unsent_notices()
+    real_send = notifications._send
+
+    def refuse_one(notification):
+        if notification.recipient_id == refused.seller_id:
+            raise SMTPRecipientsRefused({notification.recipient.email: (550, b"no such user")})
+        return real_send(notification)
+
+    monkeypatch.setattr(notifications, "_send", refuse_one)
+    assert _sweep_later() == 2
+
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(o.seller.email for o in others)
 
 
 def test_notice_with_a_multi_line_reason_is_still_emailed(

@@ -68,6 +68,39 @@ def test_with_the_broker_down_the_change_lands_and_the_sweep_sends_later(broker_
     assert [m.to for m in mail.outbox] == [[order.buyer.email]]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_one_request_tries_it_once_not_per_notice(broker_down, monkeypatch):
+    # A vacation request notifies the buyer of every active order: with the
+    # broker gone, only the first publish is tried (each can take seconds).
+    from messaging.tasks import send_notification_email
+    from resolution.services import extension_request_vacation
+
+    seller = OrderFactory(state=State.ACTIVE).seller
+    OrderFactory.create_batch(3, state=State.ACTIVE, job__seller=seller)
+    tries = []
+    real_delay = send_notification_email.delay
+
+    def counted_delay(*args):
+        tries.append(args)
+        return real_delay(*args)
+
+    monkeypatch.setattr(send_notification_email, "delay", counted_delay)
+
+    created, skipped = extension_request_vacation(seller=seller, days=3, reason="Away")
+
+    assert len(created) == 4 and skipped == []
+    assert len(tries) == 1
+    assert Notification.objects.filter(emailed_at=None).count() == 4  # the sweep's work
+    # After the back-off the broker is tried again.
+    monkeypatch.setattr(
+        notifications.time,
+        "monotonic",
+        lambda: notifications._broker_down_until + 1,
+    )
+    message_send(order=created[0].order, sender=seller, body="Back soon")
+    assert len(tries) == 2
+
+
 @pytest.mark.django_db
 def test_a_notice_left_claimed_by_a_dead_worker_is_sent_once_after_the_lease(settings):
     settings.EMAIL_CLAIM_MINUTES = 10
