@@ -154,6 +154,7 @@ def _stream_context(order, user, unread_since=None, everything=False):
         or (order.seller_read_at if user.pk == order.seller_id else order.buyer_read_at),
         "version": selectors.order_version(order),
         "poll_seconds": settings.LIVE_POLL_SECONDS,
+        "shown_state": order.state,
     }
 
 
@@ -167,7 +168,11 @@ def order_live(request, number):
     if request.GET.get("v") == selectors.order_version(order):
         return HttpResponse(status=204)
     context = _stream_context(order, request.user, everything=request.GET.get("all") == "1")
-    context["state_changed"] = request.GET.get("state", order.state) != order.state
+    # The state the page's actions were drawn for: it travels with every poll,
+    # so the notice stays until the viewer reloads, whatever arrives after.
+    shown = request.GET.get("state")
+    context["shown_state"] = shown if shown in State.values else order.state
+    context["state_changed"] = context["shown_state"] != order.state
     response = render(request, "sales/_stream.html", context)
     thread_mark_read(order=order, user=request.user)
     return response

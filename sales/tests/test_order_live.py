@@ -48,6 +48,33 @@ def test_a_state_change_asks_the_viewer_to_reload(client):
     assert "All done" in html
 
 
+def test_the_reload_notice_stays_when_more_news_follows(client):
+    order = OrderFactory(state=State.ACTIVE)
+    client.force_login(order.buyer)
+    poll = _poll_url(client.get(order.get_absolute_url()).content.decode())
+    services.order_deliver(order=order, actor=order.seller, message="All done")
+    poll = _poll_url(client.get(poll).content.decode())
+
+    # A message after the delivery: the page's actions are still those of an
+    # active order, so the notice must still be there.
+    message_send(order=order, sender=order.seller, body="Let me know what you think")
+    html = client.get(poll).content.decode()
+
+    assert "Let me know what you think" in html
+    assert "data-state-changed" in html
+
+
+def test_a_made_up_state_in_the_poll_is_ignored(client):
+    order = OrderFactory(state=State.ACTIVE)
+    client.force_login(order.buyer)
+
+    response = client.get(reverse("sales:order_live", args=[order.number]), {"state": "<x>"})
+
+    assert response.status_code == 200
+    assert "data-state-changed" not in response.content.decode()
+    assert "&lt;x&gt;" not in response.content.decode() and "<x>" not in response.content.decode()
+
+
 def test_news_seen_live_is_marked_read(client):
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(order.buyer)
