@@ -79,6 +79,17 @@ def test_on_time_delivery_counts_the_first_delivery_against_the_due_date_then(se
     assert verdicts == {on_time.pk: True, late.pk: False, extended.pk: True}
 
 
+def test_canceled_at_the_due_minute_counts_as_late_as_the_badge_says(seller):
+    support = UserFactory(is_staff=True, is_superuser=True)
+    due = NOW - 10 * D
+    order = _order(seller, state=State.ACTIVE, started_at=due - 3 * D, due_at=due)
+    with time_machine.travel(due, tick=False):
+        assert order.clock() == "late"
+        services.order_cancel(order=order, actor=support, reason="Buyer called")
+    order.refresh_from_db()
+    assert order.seller_at_fault is True
+
+
 def test_cancellations_follow_the_fault_rule(seller):
     support = UserFactory(is_staff=True, is_superuser=True)
     due = NOW - 10 * D
