@@ -135,11 +135,7 @@ class SizeLimitUploadHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data, start):
         self.seen += len(raw_data)
         if self.seen > settings.ATTACHMENT_MAX_BYTES:
-            if not self.oversize:
-                self.oversize = True
-                oversize = getattr(self.request, "oversize_uploads", [])
-                oversize.append(self.file_name)
-                self.request.oversize_uploads = oversize
+            self.oversize = True
             return None  # the later handlers see nothing more of this file
         return raw_data
 

@@ -376,6 +376,13 @@ RATE_LIMITS = {
     "request": env.str("RATE_LIMIT_REQUESTS", default="10/3600"),
     "ticket": env.str("RATE_LIMIT_TICKETS", default="5/3600"),
 }
+for _name, _rate in RATE_LIMITS.items():
+    # A bad value must stop the start, not make every POST a 500.
+    _count, _, _seconds = _rate.partition("/")
+    if not (_count.isdigit() and _seconds.isdigit() and int(_seconds) > 0):
+        raise environ.ImproperlyConfigured(
+            f"The {_name} rate limit must be count/seconds, e.g. 30/600; got {_rate!r}."
+        )
 
 # Uploads: a file stops being read past ATTACHMENT_MAX_BYTES as it streams in
 # (marketplace.limits.SizeLimitUploadHandler), and a request whose

@@ -60,7 +60,7 @@ def check_upload(upload):
     """Return the content type to store, or raise ValidationError."""
     name = clean_name(upload.name)
     if getattr(upload, "oversize", False):
-        # Stopped while streaming in (marketplace.limits): its size is unknown.
+        # Stopped while streaming in (marketplace.limits): its bytes were dropped.
         limit = filesizeformat(settings.ATTACHMENT_MAX_BYTES)
         raise ValidationError(
             f"“{name}” is larger than {limit}; files can be at most {limit}. It was not uploaded."

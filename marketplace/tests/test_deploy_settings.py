@@ -82,6 +82,14 @@ def _settings_in(env):
     return json.loads(result.stdout)
 
 
+@pytest.mark.parametrize("rate", ["30-600", "30/0", "lots/600", ""])
+def test_a_bad_rate_limit_stops_the_start_with_a_clear_message(tmp_path, rate):
+    result = _manage(_production_env(tmp_path, RATE_LIMIT_MESSAGES=rate), "check")
+
+    assert result.returncode != 0
+    assert "The message rate limit must be count/seconds, e.g. 30/600" in result.stderr
+
+
 def test_the_production_configuration_is_https_only_with_a_strict_csp(tmp_path):
     values = _settings_in(_production_env(tmp_path))
 
