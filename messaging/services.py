@@ -2,7 +2,6 @@
 
 import logging
 from contextlib import contextmanager, suppress
-from contextvars import ContextVar
 from datetime import timedelta
 
 from django.db import transaction
@@ -31,25 +30,31 @@ class MessagingError(Exception):
 
 logger = logging.getLogger(__name__)
 
-_stored_files = ContextVar("stored_files", default=None)
-
 
 @contextmanager
-def files_kept_only_on_commit():
-    """Around a transaction that stores attachments: if it raises (a refusal,
-    or the database gone before COMMIT), the files it wrote are deleted, so a
-    rolled-back message leaves no orphan file behind."""
-    stored = []
-    token = _stored_files.set(stored)
+def attachments_stored(files):
+    """Write the files to attachment storage first, before the transaction
+    that records them, so no row stays locked while they upload (to S3 that
+    can take seconds). Yields the unsaved ``Attachment`` rows for
+    ``message_create``. If the block raises (a refusal, or the database gone
+    before COMMIT) the files are deleted: a message that was not kept leaves
+    no file behind. ``files`` must have passed ``check_upload``."""
+    attachments = []
     try:
-        yield
+        for upload in files:
+            attachment = Attachment(
+                name=clean_name(upload.name),
+                content_type=getattr(upload, "checked_content_type", "application/octet-stream"),
+                size=upload.size,
+            )
+            attachment.file.save(upload.name, upload, save=False)
+            attachments.append(attachment)
+        yield attachments
     except BaseException:
-        for storage, name in stored:
+        for attachment in attachments:
             with suppress(Exception):  # best effort: the error that matters is raised
-                storage.delete(name)
+                attachment.file.storage.delete(attachment.file.name)
         raise
-    finally:
-        _stored_files.reset(token)
 
 
 def orphan_files_delete(*, now=None, grace=timedelta(hours=1)) -> int:
@@ -88,27 +93,18 @@ def orphan_files_delete(*, now=None, grace=timedelta(hours=1)) -> int:
     return deleted
 
 
-def message_create(*, order: Order, sender, kind: str, body: str, files=()) -> Message:
-    """Write a message with its attachments. Must run inside the caller's
-    transaction; the caller has checked that ``sender`` is on the order and
-    that ``files`` passed ``check_upload``. Stamps the seller's first reply."""
+def message_create(*, order: Order, sender, kind: str, body: str, attachments=()) -> Message:
+    """Write a message with its attachments (from ``attachments_stored``).
+    Must run inside the caller's transaction; the caller has checked that
+    ``sender`` is on the order. Stamps the seller's first reply."""
     body = (body or "").strip()
     if not body:
         raise MessagingError("Write a message before sending.")
     if len(body) > MAX_BODY:
         raise MessagingError(f"Keep a message under {MAX_BODY} characters.")
     message = Message.objects.create(order=order, sender=sender, kind=kind, body=body)
-    stored = _stored_files.get()
-    for upload in files:
-        attachment = Attachment(
-            message=message,
-            name=clean_name(upload.name),
-            content_type=getattr(upload, "checked_content_type", "application/octet-stream"),
-            size=upload.size,
-        )
-        attachment.file.save(upload.name, upload, save=False)
-        if stored is not None:
-            stored.append((attachment.file.storage, attachment.file.name))
+    for attachment in attachments:
+        attachment.message = message
         attachment.save()
     if sender.pk == order.seller_id and order.seller_first_message_at is None:
         # Conditional: only the first message of the seller sets it.
@@ -128,8 +124,10 @@ def message_send(*, order: Order, sender, body: str, kind: str = MessageKind.MES
         raise MessagingError("Only the seller can send progress updates.")
     if kind not in (MessageKind.MESSAGE, MessageKind.UPDATE):
         raise MessagingError("Deliveries are sent with the Deliver button.")
-    with files_kept_only_on_commit(), transaction.atomic():
-        message = message_create(order=order, sender=sender, kind=kind, body=body, files=files)
+    with attachments_stored(files) as attachments, transaction.atomic():
+        message = message_create(
+            order=order, sender=sender, kind=kind, body=body, attachments=attachments
+        )
         label = "a progress update" if kind == MessageKind.UPDATE else "a message"
         notify(
             recipients=[order.other_party(sender)],

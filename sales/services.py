@@ -15,7 +15,7 @@ from django_fsm import can_proceed
 from jobs.models import Job
 from messaging.models import MessageKind, NotificationKind
 from messaging.notifications import notify
-from messaging.services import files_kept_only_on_commit, message_create
+from messaging.services import attachments_stored, message_create
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 
 from .counts import order_counts_move
@@ -91,7 +91,6 @@ def _run_transition(
     expected_state=None,
     event_kind,
     event_data=None,
-    counted=True,
     **kwargs,
 ) -> tuple[Order, OrderEvent]:
     """Lock, check, transition, save and log. Must run inside ``atomic()``.
@@ -99,9 +98,6 @@ def _run_transition(
     ``expected_state`` is the state the actor was looking at: if the order
     moved on since (a delivery landed while support read the page), nothing
     happens. A moved due date on a started order gets its own DUE_CHANGED event.
-
-    The tab counts move here too, unless ``counted=False``: then the caller
-    moves them last (see ``order_deliver``), with ``_count_event``.
     """
     locked = order_lock(order)
     if expected_state is not None and locked.state != expected_state:
@@ -114,8 +110,7 @@ def _run_transition(
     from_state, due_before = locked.state, locked.due_at
     method(**kwargs)
     locked.save()
-    if counted:
-        order_counts_move(locked, from_state=from_state, to_state=locked.state)
+    order_counts_move(locked, from_state=from_state, to_state=locked.state)
     event = event_record(
         locked, kind=event_kind, actor=actor, data=event_data, from_state=from_state
     )
@@ -237,17 +232,16 @@ def order_submit_requirements(*, order: Order, actor, answers: list[dict]) -> Or
 def order_deliver(*, order: Order, actor, message: str, files=()) -> Order:
     """The seller delivers: a delivery message with its files, and the order
     moves to delivered. Locks the order; files must have passed ``check_upload``."""
-    with files_kept_only_on_commit(), transaction.atomic():
+    with attachments_stored(files) as attachments, transaction.atomic():
         order, event = _run_transition(
-            order,
-            "deliver",
-            actor=actor,
-            event_kind=EventKind.DELIVERED,
-            counted=False,
-            now=timezone.now(),
+            order, "deliver", actor=actor, event_kind=EventKind.DELIVERED, now=timezone.now()
         )
         message_create(
-            order=order, sender=actor, kind=MessageKind.DELIVERY, body=message, files=files
+            order=order,
+            sender=actor,
+            kind=MessageKind.DELIVERY,
+            body=message,
+            attachments=attachments,
         )
         _notify_event(
             order,
@@ -257,14 +251,7 @@ def order_deliver(*, order: Order, actor, message: str, files=()) -> Order:
             text=f"{actor.username} delivered order #{order.number}. Review it and accept it "
             f"or ask for a revision within {settings.ORDER_REVIEW_DAYS} days.",
         )
-        # Last: the seller's count rows stay locked only until the commit,
-        # not while the files upload (every change for that seller waits on them).
-        _count_event(order, event)
     return order
-
-
-def _count_event(order, event):
-    order_counts_move(order, from_state=event.from_state, to_state=event.to_state)
 
 
 def order_request_revision(*, order: Order, actor, message: str) -> Order:

@@ -7,12 +7,14 @@ from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from factories import JobFactory, OrderFactory, UserFactory
+from messaging.tests.uploads import png
 from racing import race, slowed
 from resolution import services as resolution_services
 from sales import services
@@ -223,8 +225,8 @@ def test_a_move_to_the_same_state_counts_nothing():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_slow_delivery_upload_does_not_hold_up_the_sellers_other_orders(monkeypatch):
-    # The delivery's files go to storage inside its transaction; the counts
-    # are moved last, so the seller's count rows are not locked meanwhile.
+    # The delivery's files go to storage before its transaction starts, so
+    # neither the order rows nor the seller's count rows are locked meanwhile.
     seller = UserFactory()
     job = JobFactory(seller=seller)
     delivering = OrderFactory(job=job, state=State.ACTIVE)
@@ -232,14 +234,15 @@ def test_a_slow_delivery_upload_does_not_hold_up_the_sellers_other_orders(monkey
         job=job, state=State.DELIVERED, delivered_at=timezone.now() - timedelta(hours=1)
     )
     uploading, release = threading.Event(), threading.Event()
-    real_create = services.message_create
+    storage = storages["attachments"]
+    real_save = storage.save
 
-    def slow_upload(**kwargs):
+    def slow_upload(*args, **kwargs):
         uploading.set()
         assert release.wait(timeout=20)
-        return real_create(**kwargs)
+        return real_save(*args, **kwargs)
 
-    monkeypatch.setattr(services, "message_create", slow_upload)
+    monkeypatch.setattr(storage, "save", slow_upload)
 
     def in_thread(call):
         try:
@@ -249,7 +252,11 @@ def test_a_slow_delivery_upload_does_not_hold_up_the_sellers_other_orders(monkey
 
     delivery = threading.Thread(
         target=in_thread,
-        args=(lambda: services.order_deliver(order=delivering, actor=seller, message="Files"),),
+        args=(
+            lambda: services.order_deliver(
+                order=delivering, actor=seller, message="Files", files=[png()]
+            ),
+        ),
     )
     delivery.start()
     assert uploading.wait(timeout=20)
@@ -265,6 +272,7 @@ def test_a_slow_delivery_upload_does_not_hold_up_the_sellers_other_orders(monkey
     accept.join(timeout=20)
 
     assert finished_while_uploading, "the accept waited for the other order's upload"
+    assert delivering.messages.get().attachments.count() == 1
     _assert_counts_match_the_orders()
     assert _tabs(seller, "seller") == {
         "pending": 0,
