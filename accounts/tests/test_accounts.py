@@ -128,3 +128,24 @@ def test_profile_rejects_a_bad_time_zone(client):
     assert response.status_code == 200
     user.refresh_from_db()
     assert user.timezone == "UTC"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/sales/?tab=pending", "/sales/numbers/panel/", "/orders/ABC123/live/"],
+)
+def test_an_htmx_request_after_the_session_ended_goes_to_the_log_in_page(client, url):
+    response = client.get(url, headers={"HX-Request": "true"})
+
+    # Not the log-in page swapped into the middle of the page: a whole-page redirect.
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith(reverse("login") + "?next=")
+    assert response.content == b""
+
+
+def test_a_plain_request_after_the_session_ended_is_redirected_as_usual(client):
+    response = client.get("/sales/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert "HX-Redirect" not in response
