@@ -150,6 +150,19 @@ def test_everything_works_without_javascript(live_server, browser, demo):
     expect(page.get_by_text("Message sent.")).to_be_visible()
 
 
+def test_numbers_that_fail_to_load_say_so_and_offer_the_link(live_server, browser, demo):
+    seller, _, _ = demo
+    page = _demo_log_in(browser, live_server.url, seller)
+    page.route("**/sales/numbers/panel/", lambda route: route.fulfill(status=500, body="boom"))
+
+    page.goto(f"{live_server.url}/sales/")
+
+    expect(page.get_by_text("Your numbers could not be loaded just now.")).to_be_visible()
+    expect(page.get_by_text("Loading your numbers")).to_be_hidden()
+    page.get_by_role("link", name="See your numbers").click()
+    expect(page.get_by_role("heading", name="Your numbers")).to_be_visible()
+
+
 def test_tabs_search_and_paging_update_in_place(live_server, browser, demo, settings):
     settings.SALES_PAGE_SIZE = 2
     seller, buyer, order = demo

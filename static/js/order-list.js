@@ -17,3 +17,13 @@ function showActiveTab() {
 }
 document.addEventListener("DOMContentLoaded", showActiveTab);
 document.addEventListener("htmx:afterSwap", showActiveTab);
+// A part of the page that fails to load (a server error, the network gone)
+// says so and offers its link, instead of a spinner that never stops.
+function showLoadFailed(event) {
+  var box = event.detail.elt.closest("[data-load-fallback]");
+  if (!box) return;
+  box.querySelectorAll("[data-loading]").forEach(function (el) { el.hidden = true; });
+  box.querySelectorAll("[data-load-failed]").forEach(function (el) { el.hidden = false; });
+}
+document.addEventListener("htmx:responseError", showLoadFailed);
+document.addEventListener("htmx:sendError", showLoadFailed);
