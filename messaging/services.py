@@ -28,6 +28,12 @@ class MessagingError(Exception):
     """A refusal, worded for the person who asked."""
 
 
+STORAGE_DOWN = (
+    "Your files could not be stored just now, so nothing was sent. "
+    "Please try again in a few minutes."
+)
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -47,7 +53,11 @@ def attachments_stored(files):
                 content_type=getattr(upload, "checked_content_type", "application/octet-stream"),
                 size=upload.size,
             )
-            attachment.file.save(upload.name, upload, save=False)
+            try:
+                attachment.file.save(upload.name, upload, save=False)
+            except Exception as error:  # the storage is down (S3 unreachable, disk full)
+                logger.error("Storing an attachment failed", exc_info=True)
+                raise MessagingError(STORAGE_DOWN) from error
             attachments.append(attachment)
         yield attachments
     except BaseException:

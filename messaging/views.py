@@ -1,3 +1,5 @@
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,6 +14,8 @@ from sales.views import done, invalid, refuse
 from . import services
 from .forms import MessageForm
 from .models import Attachment, Notification
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -45,6 +49,13 @@ def attachment_download(request, number, pk):
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404("This file is no longer available.") from None
+    except Exception:  # the storage is down (S3 unreachable)
+        logger.error("Opening attachment %s failed", attachment.pk, exc_info=True)
+        return refuse(
+            request,
+            order,
+            "This file can't be fetched just now. Please try again in a few minutes.",
+        )
     response = FileResponse(
         handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
     )

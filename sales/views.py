@@ -15,7 +15,7 @@ from jobs.models import Job
 from jobs.selectors import jobs_needing_more_time
 from messaging.forms import MessageForm
 from messaging.models import Attachment, MessageKind
-from messaging.services import thread_mark_read
+from messaging.services import MessagingError, thread_mark_read
 from resolution.forms import CancellationRequestForm, ExtensionRequestForm, LateCancelForm
 from resolution.models import RequestState
 
@@ -211,7 +211,7 @@ def order_form_action(request, number, *, check, form, act, success, url=None):
         return invalid(request, order, **{name: bound})
     try:
         act(order, bound)
-    except services.OrderActionError as error:
+    except (services.OrderActionError, MessagingError) as error:
         return refuse(request, order, error)
     messages.success(request, success)
     return done(request, url or order.get_absolute_url())

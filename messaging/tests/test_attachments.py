@@ -243,3 +243,68 @@ def test_missing_file_on_disk_is_404(client, shared_file):
     Path(attachment.file.path).unlink()
     client.force_login(order.buyer)
     assert client.get(_download_url(order, attachment)).status_code == 404
+
+
+# --- the attachment storage down (S3 unreachable) ------------------------------
+
+
+@pytest.fixture
+def storage_down(monkeypatch):
+    """Call it to make the attachment storage unreachable from then on."""
+    from django.core.files.storage import storages
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("storage endpoint unreachable")
+
+    def down():
+        for method in ("save", "open"):
+            monkeypatch.setattr(storages["attachments"], method, unreachable)
+
+    return down
+
+
+def test_a_message_with_files_while_storage_is_down_is_refused_clearly(client, storage_down):
+    order = OrderFactory(state=State.ACTIVE)
+    storage_down()
+
+    response = _post(client, order.buyer, order, [png()])
+
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Your files could not be stored just now, so nothing was sent." in page
+    assert Message.objects.count() == 0 and Notification.objects.count() == 0
+    assert stored_files() == []
+
+
+def test_a_delivery_while_storage_is_down_is_refused_and_the_order_stays_active(
+    client, storage_down
+):
+    order = OrderFactory(state=State.ACTIVE)
+    client.force_login(order.seller)
+    storage_down()
+
+    response = client.post(
+        reverse("sales:order_deliver", args=[order.number]),
+        {"message": "Here it is", "files": [png()]},
+    )
+
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Your files could not be stored just now, so nothing was sent." in page
+    order.refresh_from_db()
+    assert order.state == State.ACTIVE
+    assert order.events.count() == 0 and Message.objects.count() == 0
+
+
+def test_a_download_while_storage_is_down_says_so(client, storage_down):
+    order = OrderFactory(state=State.ACTIVE)
+    message = message_send(order=order, sender=order.seller, body="Draft", files=[png()])
+    attachment = message.attachments.get()
+    client.force_login(order.buyer)
+    storage_down()
+
+    response = client.get(_download_url(order, attachment))
+
+    assert response.status_code == 302 and response["Location"] == order.get_absolute_url()
+    page = client.get(response["Location"]).content.decode()
+    assert "This file can&#x27;t be fetched just now." in page
