@@ -145,7 +145,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# With DEBUG=false static files are served from the manifest that
+# `collectstatic` writes here (so run it first, as a deploy does).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # Attachments: on this machine under PRIVATE_MEDIA_ROOT by default; with
 # ATTACHMENTS_S3_BUCKET set, on S3-compatible storage (django-storages), as
 # private objects served only through the checking view.
@@ -305,9 +307,6 @@ LOGGING = {
 # DEBUG=false server run on plain HTTP (a loopback soak run, say).
 # ---------------------------------------------------------------------------
 SECURE = env.bool("SECURE", default=not DEBUG)
-# With DEBUG=false static files are served from the manifest that
-# `collectstatic` writes here (so run it first, as a deploy does).
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(STATIC_ROOT)))
 # The proxy in front terminates TLS and says so in this header; only trust it
 # because that proxy overwrites whatever the client sent.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from .attachments import allowed_extensions, check_upload
-from .models import MessageKind
+from .models import MAX_BODY, MessageKind
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -48,7 +48,7 @@ class AttachmentsField(forms.FileField):
 class MessageForm(forms.Form):
     body = forms.CharField(
         label="Message",
-        max_length=5000,
+        max_length=MAX_BODY,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Write a message before sending."},
     )

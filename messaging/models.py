@@ -44,6 +44,10 @@ def attachment_storage():
     return _attachment_storage
 
 
+# The longest message, delivery note included: model, forms and service.
+MAX_BODY = 5000
+
+
 def attachment_path(instance, filename):
     # A random name: the original name is kept in the row, never on disk.
     now = timezone.now()
@@ -62,7 +66,7 @@ class Message(models.Model):
     order = models.ForeignKey("sales.Order", on_delete=models.CASCADE, related_name="messages")
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=16, choices=MessageKind.choices, default=MessageKind.MESSAGE)
-    body = models.TextField(max_length=5000)
+    body = models.TextField(max_length=MAX_BODY)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

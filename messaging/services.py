@@ -12,6 +12,7 @@ from sales.models import Order
 
 from .attachments import clean_name
 from .models import (
+    MAX_BODY,
     Attachment,
     Message,
     MessageKind,
@@ -20,8 +21,6 @@ from .models import (
     attachment_storage,
 )
 from .notifications import notify
-
-MAX_BODY = 5000
 
 
 class MessagingError(Exception):

@@ -1,6 +1,7 @@
 from django import forms
 
 from messaging.forms import AttachmentsField
+from messaging.models import MAX_BODY
 
 
 class RequirementsForm(forms.Form):
@@ -27,7 +28,7 @@ class RequirementsForm(forms.Form):
 class DeliverForm(forms.Form):
     message = forms.CharField(
         label="Delivery message",
-        max_length=5000,
+        max_length=MAX_BODY,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Tell the buyer what you delivered and how to use it.",
         error_messages={"required": "Write a message to go with the delivery."},

@@ -36,6 +36,13 @@ class MetricRule:
     tip: str  # the seed's advice it measures
     definition: str
 
+    @property
+    def text(self):
+        """The definition with this site's window and response hours."""
+        return self.definition.format(
+            window=settings.METRICS_WINDOW_DAYS, hours=settings.RESPONSE_HOURS
+        )
+
 
 RULES = {
     rule.key: rule

@@ -287,6 +287,10 @@ class Order(FSMModelMixin, models.Model):
             return "seller"
         return None
 
+    def read_at_for(self, user):
+        """When this participant last read the conversation (None: never)."""
+        return self.seller_read_at if user.pk == self.seller_id else self.buyer_read_at
+
     def other_party(self, user):
         return self.seller if user.pk == self.buyer_id else self.buyer
 

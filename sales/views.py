@@ -69,9 +69,7 @@ def order_detail(request, number):
     # Mark the thread read before rendering, so the menu's badge is current;
     # keep the previous mark to highlight what is new on this visit.
     # Never opened: everything from the other side is new (not "read just now").
-    unread_since = (
-        order.seller_read_at if order.seller_id == request.user.pk else order.buyer_read_at
-    ) or selectors.NEVER
+    unread_since = order.read_at_for(request.user) or selectors.NEVER
     thread_mark_read(order=order, user=request.user)
     return render_order_page(request, order, unread_since=unread_since)
 
@@ -128,7 +126,7 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
 STREAM_LIMIT = 50  # the newest items shown; "Show everything" shows the rest
 
 
-def _stream_context(order, user, unread_since=None, everything=False):
+def _stream_context(order, user, unread_since=None, everything=False, version=None):
     """The conversation and timeline as one stream (the newest STREAM_LIMIT
     items unless ``everything``), and its version."""
     messages = (
@@ -150,9 +148,8 @@ def _stream_context(order, user, unread_since=None, everything=False):
         "stream": stream,
         "earlier": earlier,
         "everything": everything,
-        "unread_since": unread_since
-        or (order.seller_read_at if user.pk == order.seller_id else order.buyer_read_at),
-        "version": selectors.order_version(order),
+        "unread_since": unread_since or order.read_at_for(user),
+        "version": version or selectors.order_version(order),
         "poll_seconds": settings.LIVE_POLL_SECONDS,
         "shown_state": order.state,
     }
@@ -165,9 +162,12 @@ def order_live(request, number):
     then out of date, so the viewer is asked to reload rather than lose a
     half-written message)."""
     order = selectors.order_for_participant(request.user, number)
-    if request.GET.get("v") == selectors.order_version(order):
+    version = selectors.order_version(order)
+    if request.GET.get("v") == version:
         return HttpResponse(status=204)
-    context = _stream_context(order, request.user, everything=request.GET.get("all") == "1")
+    context = _stream_context(
+        order, request.user, everything=request.GET.get("all") == "1", version=version
+    )
     # The state the page's actions were drawn for: it travels with every poll,
     # so the notice stays until the viewer reloads, whatever arrives after.
     shown = request.GET.get("state")
@@ -197,7 +197,7 @@ def invalid(request, order, **forms):
     return render_order_page(request, order, status=400, **forms)
 
 
-def order_form_action(request, number, *, check, form, act, success, url=None):
+def order_form_action(request, number, *, check, form, act, success):
     """The one shape of every order action that takes a form: load the order
     (404 for others), refuse early if the viewer may not act, validate the
     form (errors shown on the order page), run the service (its refusal shown
@@ -214,7 +214,7 @@ def order_form_action(request, number, *, check, form, act, success, url=None):
     except (services.OrderActionError, MessagingError) as error:
         return refuse(request, order, error)
     messages.success(request, success)
-    return done(request, url or order.get_absolute_url())
+    return done(request, order.get_absolute_url())
 
 
 @login_required
@@ -320,15 +320,7 @@ def numbers_panel(request):
 def numbers(request):
     """The same figures on a page of their own, with what each one means."""
     context = _numbers_context(request.user)
-    context["rules"] = [
-        (
-            rule,
-            rule.definition.format(
-                window=settings.METRICS_WINDOW_DAYS, hours=settings.RESPONSE_HOURS
-            ),
-        )
-        for rule in metrics.RULES.values()
-    ]
+    context["rules"] = metrics.RULES.values()
     return render(request, "sales/numbers.html", context)
 
 
@@ -339,12 +331,7 @@ def metric_detail(request, key):
         raise Http404("No such figure.")
     rule = metrics.RULES[key]
     page = Paginator(metrics.metric_orders(request.user, key), 50).get_page(request.GET.get("page"))
-    definition = rule.definition.format(
-        window=settings.METRICS_WINDOW_DAYS, hours=settings.RESPONSE_HOURS
-    )
-    return render(
-        request, "sales/metric_detail.html", {"rule": rule, "page": page, "definition": definition}
-    )
+    return render(request, "sales/metric_detail.html", {"rule": rule, "page": page})
 
 
 def _numbers_context(seller):
