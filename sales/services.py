@@ -89,6 +89,7 @@ def _run_transition(
     actor,
     check_actor=True,
     expected_state=None,
+    guard=None,
     event_kind,
     event_data=None,
     **kwargs,
@@ -97,7 +98,8 @@ def _run_transition(
 
     ``expected_state`` is the state the actor was looking at: if the order
     moved on since (a delivery landed while support read the page), nothing
-    happens. A moved due date on a started order gets its own DUE_CHANGED event.
+    happens. ``guard(locked)`` may refuse (raise) on what only the locked row
+    can tell. A moved due date on a started order gets its own DUE_CHANGED event.
     """
     locked = order_lock(order)
     if expected_state is not None and locked.state != expected_state:
@@ -105,6 +107,8 @@ def _run_transition(
             f"This order changed in the meantime: {_STATE_REASONS[locked.state]}. "
             "Nothing was done; look at it again."
         )
+    if guard is not None:
+        guard(locked)
     method = getattr(locked, name)
     _check(locked, name, actor=actor, check_actor=check_actor)
     from_state, due_before = locked.state, locked.due_at
@@ -298,17 +302,20 @@ def order_auto_complete(*, order: Order, now=None) -> Order:
     again after a revision).
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        locked = order_lock(order)
+
+    def past_review(locked):
         if locked.state != State.DELIVERED or locked.review_ends_at > now:
             raise OrderActionError(
                 f"Order #{locked.number} is not a delivery past its review window."
             )
+
+    with transaction.atomic():
         order, event = _run_transition(
             order,
             "auto_complete",
             actor=None,
             check_actor=False,
+            guard=past_review,
             event_kind=EventKind.AUTO_COMPLETED,
             now=now,
         )
