@@ -117,6 +117,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests use a file too, not Django's default in-memory database: an
+    # in-memory database is one connection shared by the test and every
+    # thread of the browser tests' live server, and two threads on one
+    # SQLite connection can deadlock for good (one holds the connection
+    # inside a Python SQL function, waiting for the GIL; the other holds
+    # the GIL, waiting for the connection). With a file, each thread has
+    # its own connection and writers queue, as under `make run`.
+    _name = DATABASES["default"]["NAME"]
+    if _name and _name != ":memory:":
+        _name = Path(_name)
+        DATABASES["default"]["TEST"] = {"NAME": str(_name.with_name(f"test_{_name.name}"))}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
