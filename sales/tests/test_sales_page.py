@@ -2,7 +2,7 @@
 sorting, paging, and the number of queries they cost."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -222,6 +222,31 @@ def test_rows_link_to_their_order(client, seller_with_orders):
     html = client.get(reverse("sales:sales"), {"tab": "active"}).content.decode()
     for order in orders[State.ACTIVE]:
         assert f'href="/orders/{order.number}/"' in html
+
+
+def test_rows_show_the_other_party_and_the_due_date_in_the_viewers_time_zone(client):
+    seller = UserFactory(username="sam_seller", timezone="Asia/Tokyo")
+    buyer = UserFactory(username="bea_buyer", timezone="America/New_York")
+    due = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)
+    OrderFactory(job=JobFactory(seller=seller), buyer=buyer, state=State.ACTIVE, due_at=due)
+
+    def row(user, name):
+        client.force_login(user)
+        html = client.get(reverse(name), {"tab": "active"}).content.decode()
+        return re.search(r'<tr class="order-row".*?</tr>', html, re.S).group()
+
+    seen_by_seller = row(seller, "sales:sales")
+    assert '<td data-label="Buyer">bea_buyer</td>' in seen_by_seller
+    assert (
+        '<time datetime="2030-01-15T21:00:00+09:00" title="Tue 15 Jan 2030, 21:00 JST">'
+        "15 Jan, 21:00</time>"
+    ) in seen_by_seller
+    seen_by_buyer = row(buyer, "sales:my_orders")
+    assert '<td data-label="Seller">sam_seller</td>' in seen_by_buyer
+    assert (
+        '<time datetime="2030-01-15T07:00:00-05:00" title="Tue 15 Jan 2030, 07:00 EST">'
+        "15 Jan, 07:00</time>"
+    ) in seen_by_buyer
 
 
 def test_anonymous_is_sent_to_log_in(client):
