@@ -17,7 +17,7 @@ from factories import JobFactory, OrderFactory, UserFactory
 from messaging.tests.uploads import png
 from racing import race, slowed
 from resolution import services as resolution_services
-from sales import services
+from sales import counts, services
 from sales.counts import order_counts_drift, order_counts_move, order_counts_rebuild
 from sales.models import Order, OrderCount, State
 from sales.selectors import order_tab_counts
@@ -281,3 +281,53 @@ def test_a_slow_delivery_upload_does_not_hold_up_the_sellers_other_orders(monkey
         "completed": 1,
         "canceled": 0,
     }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_order_placed_during_a_rebuild_waits_for_it_and_is_counted_once(monkeypatch):
+    # The rebuild has cleared the seller's rows and is about to recount. An
+    # order placed now would, without the table lock, commit a count row the
+    # recount then inserts again (a duplicate key), or be counted twice.
+    seller = UserFactory()
+    job = JobFactory(seller=seller)
+    OrderFactory(job=job, state=State.ACTIVE)  # the seller has no pending row yet
+    recounting, go = threading.Event(), threading.Event()
+    real_counted = counts._counted
+
+    def paused_recount(user_ids):
+        recounting.set()
+        assert go.wait(timeout=20)
+        return real_counted(user_ids)
+
+    monkeypatch.setattr(counts, "_counted", paused_recount)
+    outcomes = {}
+
+    def in_thread(name, call):
+        try:
+            outcomes[name] = call()
+        except Exception as error:  # the outcome is what the test reads
+            outcomes[name] = error
+        finally:
+            connection.close()
+
+    rebuild = threading.Thread(target=in_thread, args=("rebuild", order_counts_rebuild))
+    rebuild.start()
+    assert recounting.wait(timeout=20)
+    place = threading.Thread(
+        target=in_thread,
+        args=("place", lambda: services.order_place(job=job, buyer=UserFactory())),
+    )
+    place.start()
+    place.join(timeout=1)
+    waited_for_the_rebuild = place.is_alive()
+    go.set()
+    rebuild.join(timeout=20)
+    place.join(timeout=20)
+
+    assert waited_for_the_rebuild, "the order was placed in the middle of the recount"
+    assert isinstance(outcomes["rebuild"], int), outcomes["rebuild"]
+    assert isinstance(outcomes["place"], Order), outcomes["place"]
+    _assert_counts_match_the_orders()
+    assert _tabs(seller, "seller")["pending"] == 1
+    assert _tabs(seller, "seller")["active"] == 1
