@@ -5,12 +5,10 @@ recommend updating your Job and bumping up the delivery time."
 """
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Exists, OuterRef, Subquery
 
 from messaging.models import Message, MessageKind
 from resolution.models import ExtensionRequest, RequestState
@@ -46,12 +44,10 @@ class DeliveryInsight:
         return self.suggested_days is not None and self.suggested_days > self.job.delivery_days
 
 
-def _insights(jobs) -> list[DeliveryInsight]:
-    """The insights of these Jobs that apply, in their order: one query for
-    all of them (each Job's last WINDOW started orders, by a window rank)."""
-    jobs = list(jobs)
-    recent = (
-        Order.objects.filter(job__in=jobs, started_at__isnull=False)
+def job_delivery_insight(job) -> DeliveryInsight | None:
+    """The insight for one Job, or None when its orders rarely need more time."""
+    recent = list(
+        Order.objects.filter(job=job, started_at__isnull=False)
         .annotate(
             extended=Exists(
                 ExtensionRequest.objects.filter(order=OuterRef("pk"), state=RequestState.APPROVED)
@@ -61,42 +57,22 @@ def _insights(jobs) -> list[DeliveryInsight]:
                 .order_by("created_at")
                 .values("created_at")[:1]
             ),
-            rank=Window(
-                RowNumber(),
-                partition_by=F("job_id"),
-                order_by=(F("started_at").desc(), F("pk").desc()),
-            ),
         )
-        .filter(rank__lte=settings.EXTENSION_INSIGHT_WINDOW)
-        .values("job_id", "started_at", "extended", "first_delivery")
+        .order_by("-started_at")
+        .values("started_at", "extended", "first_delivery")[: settings.EXTENSION_INSIGHT_WINDOW]
     )
-    by_job = defaultdict(list)
-    for order in recent:
-        by_job[order["job_id"]].append(order)
-    insights = []
-    for job in jobs:
-        orders = by_job[job.pk]
-        extended = sum(1 for o in orders if o["extended"])
-        if extended < settings.EXTENSION_INSIGHT_THRESHOLD:
-            continue
-        actual = [o["first_delivery"] - o["started_at"] for o in orders if o["first_delivery"]]
-        insights.append(
-            DeliveryInsight(job=job, window=len(orders), extended=extended, actual=actual)
-        )
-    return insights
-
-
-def job_delivery_insight(job) -> DeliveryInsight | None:
-    """The insight for one Job, or None when its orders rarely need more time."""
-    return next(iter(_insights([job])), None)
+    extended = sum(1 for o in recent if o["extended"])
+    if extended < settings.EXTENSION_INSIGHT_THRESHOLD:
+        return None
+    actual = [o["first_delivery"] - o["started_at"] for o in recent if o["first_delivery"]]
+    return DeliveryInsight(job=job, window=len(recent), extended=extended, actual=actual)
 
 
 def jobs_needing_more_time(seller) -> list[DeliveryInsight]:
     """Insights for the seller's Jobs whose orders often needed more time.
 
     Only Jobs with at least THRESHOLD approved extensions ever are looked at
-    closely, so the cost follows those Jobs, not the number of orders; two
-    queries however many there are.
+    closely, so the cost follows those Jobs, not the number of orders.
     """
     job_ids = (
         ExtensionRequest.objects.filter(order__seller=seller, state=RequestState.APPROVED)
@@ -105,4 +81,5 @@ def jobs_needing_more_time(seller) -> list[DeliveryInsight]:
         .filter(n__gte=settings.EXTENSION_INSIGHT_THRESHOLD)
         .values("order__job")
     )
-    return _insights(Job.objects.filter(pk__in=job_ids).order_by("title"))
+    jobs = Job.objects.filter(pk__in=job_ids).order_by("title")
+    return [i for job in jobs if (i := job_delivery_insight(job)) is not None]
