@@ -6,6 +6,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -140,6 +142,39 @@ def test_two_recent_and_one_old_extension_show_nothing(client):
     _started(job, days_ago=100, took=8, extended=True)
     assert "data-insight" not in _sales(client, job.seller)
     assert "data-insight" not in _edit(client, job.seller, job)
+
+
+def test_several_slow_jobs_each_get_their_own_window(client):
+    seller = UserFactory()
+    first = JobFactory(seller=seller, title="A logo", delivery_days=3)
+    _history(first)
+    client.force_login(seller)
+
+    def numbers_panel():
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(reverse("sales:numbers_panel")).content.decode()
+        return html, len(ctx.captured_queries)
+
+    _, with_one_slow_job = numbers_panel()
+
+    second = JobFactory(seller=seller, title="B website", delivery_days=2)
+    _history(second, took=[5, 4, 6, 1, 1], extended={5, 4, 6}, newest_days_ago=3)
+    # An older run of slow orders beyond the first Job's window must not leak in.
+    for i in range(3):
+        _started(first, days_ago=200 + i, took=9, extended=True)
+    quiet = JobFactory(seller=seller, title="C quiet", delivery_days=3)
+    _history(quiet, extended={7, 6})
+
+    html, queries = numbers_panel()
+
+    assert "3 of its last 10 orders needed an extension" in _insight(html, first)
+    assert _actual_days(_insight(html, first)) == sorted(TOOK)
+    assert "3 of its last 5 orders needed an extension" in _insight(html, second)
+    assert "Raise to 5 days" in _insight(html, second)  # 4th of 1, 1, 4, 5, 6
+    assert _insight(html, quiet) is None
+    assert html.index(f'data-insight="{first.pk}"') < html.index(f'data-insight="{second.pk}"')
+    # One query per slow Job; the quiet one is not looked at.
+    assert queries == with_one_slow_job + 1
 
 
 def test_the_window_counts_started_orders_not_placed_ones(client):
