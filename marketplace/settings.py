@@ -5,6 +5,7 @@ WAL mode under ``data/``. Production sets DATABASE_URL, SECRET_KEY,
 ALLOWED_HOSTS and DEBUG=false. Every setting is listed in the README.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -123,11 +124,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite connection can deadlock for good (one holds the connection
     # inside a Python SQL function, waiting for the GIL; the other holds
     # the GIL, waiting for the connection). With a file, each thread has
-    # its own connection and writers queue, as under `make run`.
+    # its own connection and writers queue, as under `make run`. The process
+    # id keeps two runs on one DATABASE_URL apart.
     _name = DATABASES["default"]["NAME"]
     if _name and _name != ":memory:":
         _name = Path(_name)
-        DATABASES["default"]["TEST"] = {"NAME": str(_name.with_name(f"test_{_name.name}"))}
+        _test_name = f"test_{os.getpid()}_{_name.name}"
+        DATABASES["default"]["TEST"] = {"NAME": str(_name.with_name(_test_name))}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

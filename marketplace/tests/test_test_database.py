@@ -5,6 +5,7 @@ SQLite connection can deadlock for good (one holds the connection inside a
 Python SQL function and waits for the GIL; the other holds the GIL and waits
 for the connection). A CI run once hung on it until its time ran out."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,14 +36,20 @@ def _test_db_name(database_url):
     return result.stdout.strip()
 
 
-def test_a_sqlite_database_is_tested_in_a_file_beside_it(tmp_path):
-    name = _test_db_name(f"sqlite:///{tmp_path}/db.sqlite3")
+def test_a_sqlite_database_is_tested_in_a_file_beside_it_one_per_run(tmp_path):
+    url = f"sqlite:///{tmp_path}/db.sqlite3"
+    names = {_test_db_name(url) for _ in range(2)}
 
-    assert name == str(tmp_path / "test_db.sqlite3")
+    # Two runs on one DATABASE_URL must not clobber each other's database.
+    assert len(names) == 2
+    for name in names:
+        path = Path(name)
+        assert path.parent == tmp_path
+        assert re.fullmatch(r"test_\d+_db\.sqlite3", path.name)
 
 
 def test_an_in_memory_database_stays_in_memory():
-    assert "memory" in _test_db_name("sqlite://:memory:")
+    assert _test_db_name("sqlite://:memory:") == "file:memorydb_default?mode=memory&cache=shared"
 
 
 @pytest.mark.django_db

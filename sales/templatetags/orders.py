@@ -39,7 +39,8 @@ def due_time(value):
     """A due date as <time>: short text, the full date with its zone as the
     title, ISO 8601 for machines, all in the viewer's time zone. Lists show
     one per row, so it converts once and formats with strftime (three
-    ``date`` filters cost more than the rest of the row)."""
+    ``date`` filters cost more than the rest of the row). Day and month
+    names are English, as everywhere here: nothing sets a locale."""
     local = timezone.localtime(value)
     return format_html(
         '<time datetime="{}" title="{}">{}</time>',
