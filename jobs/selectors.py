@@ -17,6 +17,13 @@ from sales.models import Order
 from .models import MAX_DELIVERY_DAYS, Job
 
 
+def _days_or_hours(took):
+    hours = took.total_seconds() / 3600
+    if hours >= 24:
+        return f"{hours / 24:.1f} days"
+    return f"{round(hours)} h" if hours >= 1 else "under 1 h"
+
+
 @dataclass
 class DeliveryInsight:
     job: Job
@@ -25,9 +32,10 @@ class DeliveryInsight:
     actual: list  # timedeltas from start to first delivery, for delivered ones
 
     @property
-    def actual_days(self):
-        """The actual times in days, to one decimal, for people to read."""
-        return [round(t.total_seconds() / 86400, 1) for t in self.actual]
+    def actual_times(self):
+        """The actual times for people to read: days to one decimal, or hours
+        under a day (a delivery within hours is not "0.0 days")."""
+        return [_days_or_hours(t) for t in self.actual]
 
     @property
     def suggested_days(self):

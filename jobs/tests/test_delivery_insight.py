@@ -80,8 +80,8 @@ def _insight(html, job):
 
 
 def _actual_days(snippet):
-    listed = re.search(r"Actual delivery times: (.*?) days", snippet).group(1)
-    return sorted(float(x) for x in listed.split(","))
+    listed = re.search(r"Actual delivery times: (.*?) \(it promises", snippet).group(1)
+    return sorted(float(x.removesuffix(" days")) for x in listed.split(", "))
 
 
 def _sales(client, seller):
@@ -175,6 +175,17 @@ def test_several_slow_jobs_each_get_their_own_window(client):
     assert html.index(f'data-insight="{first.pk}"') < html.index(f'data-insight="{second.pk}"')
     # One query per slow Job; the quiet one is not looked at.
     assert queries == with_one_slow_job + 1
+
+
+def test_deliveries_within_a_day_read_in_hours_not_zero_days(client):
+    job = JobFactory(delivery_days=1)
+    _history(job, took=[2, 3, 1.5, 9 / 24, 0.01], extended={2, 3, 1.5})
+
+    snippet = _insight(_sales(client, job.seller), job)
+
+    assert "Actual delivery times: 2.0 days, 3.0 days, 1.5 days, 9 h, under 1 h" in snippet
+    assert "(it promises 1 day)" in snippet
+    assert "0.0" not in snippet
 
 
 def test_the_window_counts_started_orders_not_placed_ones(client):
