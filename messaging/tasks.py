@@ -1,5 +1,5 @@
 import logging
-from smtplib import SMTPException, SMTPRecipientsRefused, SMTPResponseException
+from smtplib import SMTPDataError, SMTPException, SMTPRecipientsRefused
 
 from celery import shared_task
 from django.conf import settings
@@ -34,13 +34,16 @@ def sweep_unsent_notifications():
         for pk in ids:
             try:
                 progress += email_notification(pk)
-            except (SMTPRecipientsRefused, SMTPResponseException):
-                # The server answered: this notice's problem, the others may go.
+            except (SMTPRecipientsRefused, SMTPDataError):
+                # The server refused this recipient or this message: the others may go.
                 logger.warning("E-mail for notification %s refused; will retry", pk, exc_info=True)
             except OSError:
-                # Unreachable or hung (each try waits EMAIL_TIMEOUT): the rest
-                # would wait as long. Stop; the next run tries again.
-                logger.warning("Mail server unreachable; the sweep stops here", exc_info=True)
+                # Every other SMTP error is one (SMTPException is an OSError)
+                # and concerns the server, not the notice: unreachable, hung
+                # (each try waits EMAIL_TIMEOUT), busy, or refusing our log-in
+                # or sender, so the rest would fail the same way (and repeated
+                # bad log-ins get a sender blocked). Stop; the next run tries again.
+                logger.warning("Mail server not usable; the sweep stops here", exc_info=True)
                 return sent + progress
             except Exception:
                 logger.warning("E-mail for notification %s failed; will retry", pk, exc_info=True)

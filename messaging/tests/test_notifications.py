@@ -2,7 +2,14 @@
 sent once after commit (and left for a later try when sending fails)."""
 
 from datetime import timedelta
-from smtplib import SMTPRecipientsRefused
+from smtplib import (
+    SMTPAuthenticationError,
+    SMTPConnectError,
+    SMTPDataError,
+    SMTPRecipientsRefused,
+    SMTPSenderRefused,
+    SMTPServerDisconnected,
+)
 
 import pytest
 from django.db import transaction
@@ -266,13 +273,25 @@ def _three_unsent_notices():
     return orders
 
 
-def test_the_sweep_stops_at_an_unreachable_mail_server(mailoutbox, monkeypatch):
+@pytest.mark.parametrize(
+    "error",
+    [
+        TimeoutError("timed out"),  # a hung server: each try waits EMAIL_TIMEOUT
+        ConnectionRefusedError("refused"),
+        SMTPConnectError(421, b"busy, try later"),
+        SMTPAuthenticationError(535, b"bad credentials"),
+        SMTPSenderRefused(550, b"sender not allowed", "noreply@example.com"),
+        SMTPServerDisconnected("lost"),
+    ],
+    ids=repr,
+)
+def test_the_sweep_stops_when_the_mail_server_is_not_usable(mailoutbox, monkeypatch, error):
     _three_unsent_notices()
     tries = []
 
     def unreachable(notification):
         tries.append(notification.pk)
-        raise TimeoutError("timed out")  # a hung server: each try waits EMAIL_TIMEOUT
+        raise error
 
     monkeypatch.setattr(notifications, "_send", unreachable)
     assert _sweep_later() == 0
@@ -281,13 +300,21 @@ def test_the_sweep_stops_at_an_unreachable_mail_server(mailoutbox, monkeypatch):
     assert Notification.objects.filter(emailed_at=None, email_claimed_at=None).count() == 3
 
 
-def test_the_sweep_goes_past_a_notice_the_server_refuses(mailoutbox, monkeypatch):
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        lambda email: SMTPRecipientsRefused({email: (550, b"no such user")}),
+        lambda email: SMTPDataError(554, b"message rejected"),
+    ],
+    ids=["recipient refused", "message refused"],
+)
+def test_the_sweep_goes_past_a_notice_the_server_refuses(mailoutbox, monkeypatch, refusal):
     refused, *others = _three_unsent_notices()
     real_send = notifications._send
 
     def refuse_one(notification):
         if notification.recipient_id == refused.seller_id:
-            raise SMTPRecipientsRefused({notification.recipient.email: (550, b"no such user")})
+            raise refusal(notification.recipient.email)
         return real_send(notification)
 
     monkeypatch.setattr(notifications, "_send", refuse_one)
