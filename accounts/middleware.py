@@ -1,4 +1,7 @@
+from urllib.parse import urlsplit, urlunsplit
+
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.utils import timezone
@@ -22,7 +25,8 @@ class UserTimezoneMiddleware:
 class HtmxLoginRedirectMiddleware:
     """A page part fetched by htmx (the live order stream, the numbers panel,
     a tab) after the session ended would get the log-in page swapped into
-    the middle of the page. Ask htmx to go to the log-in page instead."""
+    the middle of the page. Ask htmx to load the log-in page instead, coming
+    back afterwards to the page the user was on, not to the part."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -34,7 +38,9 @@ class HtmxLoginRedirectMiddleware:
             and response.status_code == 302
             and response["Location"].startswith(resolve_url(settings.LOGIN_URL))
         ):
+            page = urlsplit(request.headers.get("HX-Current-URL", ""))
+            back_to = urlunsplit(("", "", page.path, page.query, "")) or request.get_full_path()
             redirect = HttpResponse(status=204)
-            redirect["HX-Redirect"] = response["Location"]
+            redirect["HX-Redirect"] = redirect_to_login(back_to)["Location"]
             return redirect
         return response

@@ -1,5 +1,7 @@
 """Sign up, log in, log out, change the password, and the viewer's time zone."""
 
+from urllib.parse import quote
+
 import pytest
 from django.urls import reverse
 
@@ -135,12 +137,35 @@ def test_profile_rejects_a_bad_time_zone(client):
     ["/sales/?tab=pending", "/sales/numbers/panel/", "/orders/ABC123/live/"],
 )
 def test_an_htmx_request_after_the_session_ended_goes_to_the_log_in_page(client, url):
-    response = client.get(url, headers={"HX-Request": "true"})
+    page = "http://testserver/orders/ABC123/?all=1"
+    response = client.get(url, headers={"HX-Request": "true", "HX-Current-URL": page})
 
-    # Not the log-in page swapped into the middle of the page: a whole-page redirect.
+    # Not the log-in page swapped into the middle of the page: a whole-page
+    # redirect, back to the page after logging in (not to the page part).
     assert response.status_code == 204
-    assert response["HX-Redirect"].startswith(reverse("login") + "?next=")
+    assert response["HX-Redirect"] == reverse("login") + "?next=" + quote("/orders/ABC123/?all=1")
     assert response.content == b""
+
+
+def test_after_logging_in_again_the_user_is_back_on_the_page(client):
+    user = UserFactory()
+    response = client.get(
+        "/sales/numbers/panel/",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/sales/?tab=pending"},
+    )
+
+    back = client.post(
+        response["HX-Redirect"], {"username": user.username, "password": "pass-word-123"}
+    )
+
+    assert back.status_code == 302
+    assert back["Location"] == "/sales/?tab=pending"
+
+
+def test_an_htmx_request_without_its_page_address_comes_back_to_what_it_asked(client):
+    response = client.get("/sales/?tab=pending", headers={"HX-Request": "true"})
+
+    assert response["HX-Redirect"] == reverse("login") + "?next=" + quote("/sales/?tab=pending")
 
 
 def test_a_plain_request_after_the_session_ended_is_redirected_as_usual(client):
