@@ -148,6 +148,12 @@ class Order(FSMModelMixin, models.Model):
                 fields=["buyer", "state", "-created_at", "-id"], name="order_buyer_state_new"
             ),
             models.Index(fields=["buyer", "state", "due_at", "id"], name="order_buyer_state_due"),
+            # The delivery-time insight: a Job's last few started orders.
+            models.Index(
+                fields=["job", "-started_at", "-id"],
+                condition=Q(started_at__isnull=False),
+                name="order_job_started",
+            ),
             # The deadline scans: each index holds only the rows its scan may
             # still act on, so a scan's cost follows the orders that are due.
             models.Index(

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from factories import JobFactory, OrderFactory, UserFactory
+from jobs.selectors import job_delivery_insight
 from messaging.models import Message, MessageKind
 from resolution.models import ExtensionRequest, RequestState
 from resolution.services import extension_request_approve, extension_request_create
@@ -353,3 +354,21 @@ def test_raise_never_goes_past_the_jobs_maximum(client):
     job.refresh_from_db()
     assert job.delivery_days <= 90
     job.full_clean()
+
+
+@pytest.mark.postgres
+def test_the_insight_reads_a_jobs_last_orders_from_its_index():
+    job = JobFactory()
+    _history(job)
+    with CaptureQueriesContext(connection) as ctx:
+        job_delivery_insight(job)
+    [query] = ctx.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the test table is tiny
+        cursor.execute(f"EXPLAIN {query['sql']}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    # The last WINDOW started orders straight from the index, not all of the
+    # Job's orders sorted.
+    assert "order_job_started" in plan
+    assert "Sort" not in plan.split("SubPlan")[0]
