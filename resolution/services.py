@@ -276,11 +276,14 @@ def cancellation_request_withdraw(*, request: CancellationRequest, actor) -> Can
 
 def _lock_unanswered(model, request_id, now):
     """Lock the request's order, then the request; None unless it is still
-    open and past its answer window."""
+    open and past its answer window. A request left open on an order that
+    moved on (a row from before requests were closed with their order) is
+    closed here, as every transition does, instead of being acted on."""
     order_id = model.objects.filter(pk=request_id).values_list("order_id", flat=True).first()
     if order_id is None:
         return None, None
     order = order_lock(Order(pk=order_id))
+    order_close_moot_requests(order)
     request = (
         model.objects.select_for_update().filter(pk=request_id, state=RequestState.OPEN).first()
     )
@@ -321,12 +324,6 @@ def cancellation_request_carry_out(*, request_id, now=None) -> bool:
         order, request = _lock_unanswered(CancellationRequest, request_id, now)
         if request is None:
             return False
-        if order.state in (State.COMPLETED, State.CANCELED):
-            # The order ended some other way and the request was left open (a
-            # row from before requests were closed with their order): close it
-            # as every transition now does, or the scan would stop on it forever.
-            order_close_moot_requests(order)
-            return True
         request.accept(by=None, now=now)
         request.save()
         order_cancel(

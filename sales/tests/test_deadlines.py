@@ -155,32 +155,52 @@ def test_running_a_scan_twice_acts_once(task, make, moment):
     assert OrderEvent.objects.filter(order=order).count() == events
 
 
-def test_a_request_left_open_on_an_order_that_ended_is_closed_not_a_stuck_scan():
-    # Orders that ended before requests were closed with them: the oldest
-    # due request sits on a completed order. The scan closes it and goes on.
-    ended = OrderFactory(state=State.ACTIVE, started_at=T, due_at=T + timedelta(days=5))
+def _ask_more_time(order):
+    return resolution.extension_request_create(
+        order=order, actor=order.seller, days=2, reason="More pages"
+    )
+
+
+def _ask_to_cancel(order):
+    return resolution.cancellation_request_create(
+        order=order, actor=order.buyer, reason="Plans changed"
+    )
+
+
+@pytest.mark.parametrize(
+    "ask,task,ended_as,acted",
+    [
+        (_ask_more_time, expire_extension_requests, State.DELIVERED, RequestState.EXPIRED),
+        (_ask_to_cancel, carry_out_cancellation_requests, State.COMPLETED, RequestState.APPROVED),
+    ],
+    ids=["extension expiry", "cancellation carry-out"],
+)
+def test_a_request_left_open_on_an_order_that_moved_on_is_closed_not_acted_on(
+    ask, task, ended_as, acted
+):
+    # Orders that moved on before requests were closed with them: the oldest
+    # due request sits on such an order. The scan closes it, says nothing to
+    # anyone about it, and goes on to the next.
+    moved_on = OrderFactory(state=State.ACTIVE, started_at=T, due_at=T + timedelta(days=5))
     live = OrderFactory(state=State.ACTIVE, started_at=T, due_at=T + timedelta(days=5))
     with time_machine.travel(T, tick=False):
-        stale = resolution.cancellation_request_create(
-            order=ended, actor=ended.buyer, reason="Plans changed"
-        )
+        stale = ask(moved_on)
     with time_machine.travel(T + MINUTE, tick=False):
-        due = resolution.cancellation_request_create(
-            order=live, actor=live.buyer, reason="Plans changed"
-        )
-    # Completed round the services, as the old code left it.
-    type(ended).objects.filter(pk=ended.pk).update(state=State.COMPLETED)
+        due = ask(live)
+    # Moved on round the services, as the old code left it.
+    type(moved_on).objects.filter(pk=moved_on.pk).update(state=ended_as)
+    notices = Notification.objects.filter(order=moved_on).count()
 
-    assert _at(T + timedelta(hours=49), carry_out_cancellation_requests) == 2
+    assert _at(T + timedelta(hours=49), task) == 1
 
     stale.refresh_from_db()
     due.refresh_from_db()
-    ended.refresh_from_db()
-    live.refresh_from_db()
-    assert stale.state == RequestState.CLOSED and ended.state == State.COMPLETED
-    assert OrderEvent.objects.filter(order=ended, kind=EventKind.REQUEST_CLOSED).count() == 1
-    assert due.state == RequestState.APPROVED and live.state == State.CANCELED
-    assert _at(T + timedelta(hours=50), carry_out_cancellation_requests) == 0
+    moved_on.refresh_from_db()
+    assert stale.state == RequestState.CLOSED and moved_on.state == ended_as
+    assert OrderEvent.objects.filter(order=moved_on, kind=EventKind.REQUEST_CLOSED).count() == 1
+    assert Notification.objects.filter(order=moved_on).count() == notices
+    assert due.state == acted
+    assert _at(T + timedelta(hours=50), task) == 0
 
 
 @pytest.mark.parametrize("task", [expire_extension_requests, carry_out_cancellation_requests])
