@@ -19,6 +19,8 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 
+from .rates import parse_rate
+
 logger = logging.getLogger(__name__)
 
 # What each limit protects, in the words the 429 page uses.
@@ -27,12 +29,6 @@ LIMIT_WHAT = {
     "request": "Resolution Center requests",
     "ticket": "support tickets",
 }
-
-
-def parse_rate(rate):
-    """``"30/600"`` -> (30, 600): at most 30 in any 600-second window."""
-    count, _, seconds = str(rate).partition("/")
-    return int(count), int(seconds)
 
 
 def rate_limit_hit(*, key, user_id, now=None):

@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from marketplace.rates import parse_rate
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(environ.Env().str("DATA_DIR", default=str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -390,13 +392,14 @@ RATE_LIMITS = {
     "request": env.str("RATE_LIMIT_REQUESTS", default="10/3600"),
     "ticket": env.str("RATE_LIMIT_TICKETS", default="5/3600"),
 }
-for _name, _rate in RATE_LIMITS.items():
+for _limit, _rate in RATE_LIMITS.items():
     # A bad value must stop the start, not make every POST a 500.
-    _count, _, _seconds = _rate.partition("/")
-    if not (_count.isdigit() and _seconds.isdigit() and int(_seconds) > 0):
+    try:
+        parse_rate(_rate)
+    except ValueError:
         raise environ.ImproperlyConfigured(
-            f"The {_name} rate limit must be count/seconds, e.g. 30/600; got {_rate!r}."
-        )
+            f"The {_limit} rate limit must be count/seconds, e.g. 30/600; got {_rate!r}."
+        ) from None
 
 # Uploads: a file stops being read past ATTACHMENT_MAX_BYTES as it streams in
 # (marketplace.limits.SizeLimitUploadHandler), and a request whose

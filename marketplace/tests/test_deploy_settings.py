@@ -82,7 +82,7 @@ def _settings_in(env):
     return json.loads(result.stdout)
 
 
-@pytest.mark.parametrize("rate", ["30-600", "30/0", "lots/600", ""])
+@pytest.mark.parametrize("rate", ["30-600", "30/0", "lots/600", "", "²/600", "-1/600"])
 def test_a_bad_rate_limit_stops_the_start_with_a_clear_message(tmp_path, rate):
     result = _manage(_production_env(tmp_path, RATE_LIMIT_MESSAGES=rate), "check")
 
