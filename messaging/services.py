@@ -151,7 +151,7 @@ def message_send(*, order: Order, sender, body: str, kind: str = MessageKind.MES
 def thread_mark_read(*, order: Order, user) -> None:
     """The user opened the conversation: everything in it so far is read."""
     now = timezone.now()
-    field = "seller_read_at" if user.pk == order.seller_id else "buyer_read_at"
+    field = order.read_at_field(user)
     Order.objects.filter(pk=order.pk).update(**{field: now})
     setattr(order, field, now)
     Notification.objects.filter(
