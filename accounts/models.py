@@ -9,6 +9,18 @@ def timezone_choices():
     return [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones())]
 
 
+def display_name(first_name, last_name, username):
+    """How a person is shown everywhere: their name, or the username when
+    they have not given one."""
+    return f"{first_name} {last_name}".strip() or username
+
+
+def initials(first_name, last_name, username):
+    """One or two letters for an avatar: first and last name, else the username."""
+    letters = [part[0] for part in (first_name.strip(), last_name.strip()) if part]
+    return "".join(letters).upper() or username[:1].upper()
+
+
 def validate_timezone(value):
     if value not in zoneinfo.available_timezones():
         raise ValidationError("Choose a time zone from the list.")
@@ -27,6 +39,10 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.username
+
+    @property
+    def display_name(self):
+        return display_name(self.first_name, self.last_name, self.username)
 
     @property
     def zoneinfo(self):
