@@ -7,7 +7,17 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -15,9 +25,10 @@ from django.utils import timezone
 from messaging.models import Message
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 
-from .models import Order, OrderCount, State, clock_q
+from .models import NUMBER_ALPHABET, NUMBER_LENGTH, Order, OrderCount, State, clock_q
 
 TABS = [State.ACTIVE, State.PENDING, State.DELIVERED, State.COMPLETED, State.CANCELED]
+OPEN_STATES = [State.PENDING, State.ACTIVE, State.DELIVERED]
 
 TAB_DESCRIPTIONS = {
     "seller": {
@@ -39,19 +50,100 @@ TAB_DESCRIPTIONS = {
     },
 }
 
-FLAGS = {"late", "due_soon", "new"}
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)  # "not read yet" reads as read before any message
 SORTS = {"due", "newest"}
+PRIORITY = "priority"  # the first tab: what needs the viewer now, across states
+SEARCH = "all"  # a search looks in every state
 
 
-def _flag_q(flag, now):
-    return {
-        "late": clock_q("late", now),
-        "due_soon": clock_q("due_soon", now),
-        # New orders the seller has not written to yet ("reach out right away").
-        # Started ones still show a "Not answered" badge in their rows.
-        "new": Q(state=State.PENDING, seller_first_message_at=None),
-    }[flag]
+def _open_request_by(model, party):
+    """An open request on the row's order, asked by the row's ``party``."""
+    return Exists(
+        model.objects.filter(
+            order=OuterRef("pk"), state=RequestState.OPEN, requested_by=OuterRef(party)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an order needs the viewer now. ``rule(now)`` is the one definition:
+    the strip counts with it, the Priority tab filters with it, and each row
+    reads it back as an annotation, so the three always agree."""
+
+    key: str
+    label: str  # on the strip and in the row
+    rule: object  # (now) -> Q over the viewer's orders
+    deadline: str  # which "by when" the row shows: see deadline_of()
+
+
+REASONS = {
+    "seller": [
+        Reason(
+            "new",
+            "New, not answered yet",
+            lambda now: Q(state__in=[State.PENDING, State.ACTIVE], seller_first_message_at=None),
+            "reply_by",
+        ),
+        Reason(
+            "revision",
+            "Revision asked for",
+            lambda now: Q(state=State.ACTIVE, revisions_used__gt=0),
+            "due",
+        ),
+        Reason(
+            "cancellation",
+            "Cancellation request to answer",
+            lambda now: Q(state__in=OPEN_STATES) & _open_request_by(CancellationRequest, "buyer"),
+            "request",
+        ),
+        Reason("late", "Late", lambda now: clock_q("late", now), "late_since"),
+        Reason(
+            "due_soon",
+            "Due soon",
+            lambda now: clock_q("due_soon", now),
+            "due",
+        ),
+    ],
+    "buyer": [
+        Reason(
+            "requirements",
+            "Requirements to submit",
+            lambda now: Q(state=State.PENDING),
+            "ordered",
+        ),
+        Reason(
+            "review",
+            "Delivery to review",
+            lambda now: Q(state=State.DELIVERED),
+            "completes",
+        ),
+        Reason(
+            "request",
+            "Request waiting for your answer",
+            lambda now: (
+                Q(state__in=OPEN_STATES)
+                & (
+                    _open_request_by(ExtensionRequest, "seller")
+                    | _open_request_by(CancellationRequest, "seller")
+                )
+            ),
+            "request",
+        ),
+    ],
+}
+
+
+def reasons_for(role):
+    return REASONS[role]
+
+
+def priority_q(role, now):
+    """Orders that need the viewer now: any of the role's reasons."""
+    rule = Q(pk__in=[])
+    for reason in REASONS[role]:
+        rule |= reason.rule(now)
+    return rule
 
 
 def orders_for_role(user, role):
@@ -62,15 +154,17 @@ def orders_for_role(user, role):
 
 
 def order_tab_counts(user, role, now=None):
-    """Per-tab counts (the user's ``OrderCount`` rows, kept by the services)
-    and the priority strip's counts (a query over open orders only)."""
+    """Per-tab counts (the user's ``OrderCount`` rows, kept by the services),
+    and the Priority tab's count with one count per reason (one query over
+    the open orders only)."""
     now = now or timezone.now()
     mine = orders_for_role(user, role)
     by_state = dict(OrderCount.objects.filter(user=user, role=role).values_list("state", "orders"))
     counts = {tab.value: by_state.get(tab.value, 0) for tab in TABS}
     counts.update(
-        mine.filter(state__in=[State.ACTIVE, State.PENDING]).aggregate(
-            **{flag: Count("pk", filter=_flag_q(flag, now)) for flag in FLAGS}
+        mine.filter(state__in=OPEN_STATES).aggregate(
+            **{r.key: Count("pk", filter=r.rule(now)) for r in REASONS[role]},
+            **{PRIORITY: Count("pk", filter=priority_q(role, now))},
         )
     )
     return counts
@@ -78,7 +172,13 @@ def order_tab_counts(user, role, now=None):
 
 # Sorts: the field and whether it runs newest first. Pages are cut by keyset
 # (the last row's key), so the thousandth page costs what the first does.
-SORT_KEYS = {"due": ("due_at", False), "newest": ("created_at", True)}
+# The Priority tab runs by the order's clock: due date, or when it was placed
+# for orders not started.
+SORT_KEYS = {
+    "due": ("due_at", False),
+    "newest": ("created_at", True),
+    "urgent": ("urgent_at", False),
+}
 DUE_SORT_TABS = {State.ACTIVE, State.DELIVERED}  # where every order has a due date
 
 
@@ -94,27 +194,36 @@ class OrderListQuery:
 
     @property
     def base(self):
-        """The query string of this list, without the page cursor."""
-        return urlencode({"tab": self.tab, "q": self.q, "sort": self.sort, "flag": self.flag})
+        """The query string of this list, without the page cursor; each
+        parameter once, and only those that say something."""
+        params = {"tab": self.tab, "q": self.q, "sort": self.sort, "flag": self.flag}
+        if self.q:
+            del params["tab"]
+        return urlencode({k: v for k, v in params.items() if v})
 
     @classmethod
-    def from_request(cls, params):
-        tab = params.get("tab", State.ACTIVE)
+    def from_request(cls, params, role, counts):
+        """The list asked for. With no tab named, the page lands on Priority
+        whenever something needs the viewer, else on the first state tab."""
+        reasons = {r.key for r in REASONS[role]}
+        q = params.get("q", "").strip()[:100]
         flag = params.get("flag", "")
-        if flag not in FLAGS:
-            flag = ""
-        if flag in ("late", "due_soon"):
-            tab = State.ACTIVE
-        elif flag == "new":
-            tab = State.PENDING
-        if tab not in State.values:
+        flag = flag if flag in reasons else ""
+        tab = params.get("tab") or (PRIORITY if counts[PRIORITY] else State.ACTIVE)
+        if flag:
+            tab = PRIORITY
+        if q:
+            tab, flag = SEARCH, ""
+        elif tab not in State.values and tab != PRIORITY:
             tab = State.ACTIVE
         sort = params.get("sort", "")
-        if sort not in SORTS or (sort == "due" and tab not in DUE_SORT_TABS):
+        if tab == PRIORITY:
+            sort = "urgent"
+        elif sort not in SORTS or (sort == "due" and tab not in DUE_SORT_TABS):
             sort = "due" if tab == State.ACTIVE else "newest"
         return cls(
             tab=tab,
-            q=params.get("q", "").strip()[:100],
+            q=q,
             sort=sort,
             flag=flag,
             after=params.get("after", "")[:100],
@@ -123,8 +232,7 @@ class OrderListQuery:
         )
 
 
-# What a list row shows (templates/sales/_order_row.html), and nothing more:
-# the Sales page reads these 26 times per request.
+# What a list row shows (templates/sales/_order_row.html), and nothing more.
 ROW_FIELDS = (
     "number",
     "title",
@@ -133,6 +241,12 @@ ROW_FIELDS = (
     "created_at",
     "started_at",
     "due_at",
+    "delivered_at",
+    "completed_at",
+    "canceled_at",
+    "canceled_by",
+    "seller_at_fault",
+    "revisions_used",
     "seller_first_message_at",
     "buyer_id",
     "seller_id",
@@ -174,22 +288,42 @@ def _beyond(field, value, pk, *, forward_in_sort_order, descending):
     return Q(**{f"{field}__lte": value}) & ~Q(**{field: value, "pk__gte": pk})
 
 
+def _search(qs, role, text):
+    """An order number (with or without '#', any case) finds that order by
+    its unique index alone. Other text is read word by word: each word must
+    be in the other party's name or username, or in the Job's title."""
+    number = text.lstrip("#").upper()
+    if len(number) == NUMBER_LENGTH and all(c in NUMBER_ALPHABET for c in number):
+        return qs.filter(number=number)
+    other = "buyer" if role == "seller" else "seller"
+    for word in text.split()[:5]:
+        qs = qs.filter(
+            Q(**{f"{other}__username__icontains": word})
+            | Q(**{f"{other}__first_name__icontains": word})
+            | Q(**{f"{other}__last_name__icontains": word})
+            | Q(title__icontains=word)
+        )
+    return qs
+
+
 def orders_page(user, role, query: OrderListQuery, counts, now=None):
     """One page of the tab's orders, filtered, searched and sorted."""
     now = now or timezone.now()
-    qs = orders_for_role(user, role).filter(state=query.tab)
-    total = counts[query.tab]
-    if query.flag:
-        qs = qs.filter(_flag_q(query.flag, now))
-        total = counts[query.flag]
-    other = "buyer" if role == "seller" else "seller"
-    if query.q:
-        qs = qs.filter(
-            Q(number__iexact=query.q.lstrip("#"))
-            | Q(**{f"{other}__username__icontains": query.q})
-            | Q(title__icontains=query.q)
-        )
+    qs = orders_for_role(user, role)
+    if query.tab == SEARCH:
+        qs = _search(qs, role, query.q)
         total = None
+    elif query.tab == PRIORITY:
+        reasons = REASONS[role]
+        chosen = [r for r in reasons if r.key == query.flag]
+        qs = qs.filter(state__in=OPEN_STATES).filter(
+            chosen[0].rule(now) if chosen else priority_q(role, now)
+        )
+        total = counts[query.flag or PRIORITY]
+        qs = with_reasons(qs, role, now).annotate(urgent_at=Coalesce("due_at", "created_at"))
+    else:
+        qs = qs.filter(state=query.tab)
+        total = counts[query.tab]
     field, descending = SORT_KEYS[query.sort]
     after, before = _decode(query.after), _decode(query.before)
     backward = bool(before) or (query.last and not after)
@@ -200,14 +334,24 @@ def orders_page(user, role, query: OrderListQuery, counts, now=None):
     ascending = descending == backward  # the database order for this walk
     qs = qs.order_by(*((field, "pk") if ascending else (f"-{field}", "-pk")))
     size = settings.SALES_PAGE_SIZE
+    other = "buyer" if role == "seller" else "seller"
     rows = with_row_flags(qs.only(*ROW_FIELDS), user, role).annotate(
-        other_name=F(f"{other}__username")
+        other_username=F(f"{other}__username"),
+        other_first_name=F(f"{other}__first_name"),
+        other_last_name=F(f"{other}__last_name"),
     )
     rows = list(rows[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     if backward:
         rows.reverse()
+    if query.tab == PRIORITY:
+        for row in rows:
+            row.reasons = [
+                (reason, deadline_of(row, reason.deadline))
+                for reason in REASONS[role]
+                if getattr(row, f"why_{reason.key}")
+            ]
     return OrderPage(
         object_list=rows,
         has_next=more if not backward else bool(before),
@@ -216,6 +360,50 @@ def orders_page(user, role, query: OrderListQuery, counts, now=None):
         previous_cursor=_encode(rows[0], field) if rows else "",
         total=total,
     )
+
+
+def _waiting_since(model, role):
+    """When the open request of this kind that waits on the viewer was made."""
+    return Subquery(
+        model.objects.filter(order=OuterRef("pk"), state=RequestState.OPEN)
+        .exclude(requested_by=OuterRef(role))
+        .values("created_at")[:1]
+    )
+
+
+def with_reasons(qs, role, now):
+    """Each row reads back which reasons hold for it (``why_<key>``), by the
+    same rules the strip counts with, and when the open request that waits
+    on the viewer was made (its deadline follows from it)."""
+    waiting = _waiting_since(CancellationRequest, role)
+    if role == "buyer":  # only sellers ask for more time
+        waiting = Coalesce(waiting, _waiting_since(ExtensionRequest, role))
+    return qs.annotate(
+        **{
+            f"why_{r.key}": ExpressionWrapper(r.rule(now), output_field=BooleanField())
+            for r in REASONS[role]
+        },
+        request_made_at=waiting,
+    )
+
+
+def deadline_of(order, kind):
+    """The "by when" of a reason: (label, when)."""
+    if kind == "reply_by":
+        return "Reply by", order.created_at + timedelta(hours=settings.RESPONSE_HOURS)
+    if kind == "due":
+        return "Due", order.due_at
+    if kind == "late_since":
+        return "Was due", order.due_at
+    if kind == "ordered":
+        return "Ordered", order.created_at
+    if kind == "completes":
+        return "Completes by itself", order.delivered_at + timedelta(
+            days=settings.ORDER_REVIEW_DAYS
+        )
+    if order.request_made_at is None:
+        return "", None
+    return "Answer by", order.request_made_at + timedelta(hours=settings.REQUEST_ANSWER_HOURS)
 
 
 def with_row_flags(qs, user, role):

@@ -9,7 +9,6 @@ app_name = "sales"
 urlpatterns = [
     path("sales/", views.sales, name="sales"),
     path("sales/numbers/", views.numbers, name="numbers"),
-    path("sales/numbers/panel/", views.numbers_panel, name="numbers_panel"),
     path("sales/numbers/<str:key>/", views.metric_detail, name="metric_detail"),
     path("orders/", views.my_orders, name="my_orders"),
     path("orders/new/<int:job_pk>/", views.order_place, name="order_place"),

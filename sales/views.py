@@ -24,26 +24,47 @@ from .forms import DeliverForm, RequirementsForm, RevisionForm
 from .models import State
 
 
+PRIORITY_DESCRIPTIONS = {
+    "seller": "Orders that need you now, most urgent first: each says why and by when.",
+    "buyer": "Orders waiting for you, most urgent first: each says why and by when.",
+}
+
+
 def _order_list(request, role, template):
-    query = selectors.OrderListQuery.from_request(request.GET)
     counts = selectors.order_tab_counts(request.user, role)
+    query = selectors.OrderListQuery.from_request(request.GET, role, counts)
     page = selectors.orders_page(request.user, role, query, counts)
+    tabs = [
+        {
+            "state": selectors.PRIORITY,
+            "label": "Priority",
+            "count": counts[selectors.PRIORITY],
+            "description": PRIORITY_DESCRIPTIONS[role],
+        }
+    ] + [
+        {
+            "state": tab.value,
+            "label": tab.label,
+            "count": counts[tab.value],
+            "description": selectors.TAB_DESCRIPTIONS[role][tab],
+        }
+        for tab in selectors.TABS
+    ]
     context = {
         "role": role,
         "query": query,
         "counts": counts,
         "page": page,
-        "tabs": [
-            {
-                "state": tab,
-                "label": tab.label,
-                "count": counts[tab.value],
-                "description": selectors.TAB_DESCRIPTIONS[role][tab],
-            }
-            for tab in selectors.TABS
+        "tabs": tabs,
+        "reasons": [
+            {"key": r.key, "label": r.label, "count": counts[r.key]}
+            for r in selectors.reasons_for(role)
         ],
+        "current_tab": next((t for t in tabs if t["state"] == query.tab), None),
+        "no_orders": not any(counts[tab.value] for tab in selectors.TABS),
     }
-    context["current_tab"] = next(t for t in context["tabs"] if t["state"] == query.tab)
+    if role == "seller" and context["no_orders"]:
+        context["has_jobs"] = Job.objects.filter(seller=request.user).exists()
     if request.headers.get("HX-Request"):
         template = "sales/_order_panel.html"
     return render(request, template, context)
@@ -310,15 +331,10 @@ def order_accept(request, number):
 
 
 @login_required
-def numbers_panel(request):
-    """The figures, the weekly chart and the delivery-time insight: loaded into
-    the Sales page after it shows (the page itself stays a handful of queries)."""
-    return render(request, "sales/_numbers_panel.html", _numbers_context(request.user))
-
-
-@login_required
 def numbers(request):
-    """The same figures on a page of their own, with what each one means."""
+    """The seller's figures, the weekly chart and the delivery-time insight,
+    on a page of their own (the Sales page is the list), with what each
+    figure means."""
     context = _numbers_context(request.user)
     context["rules"] = metrics.RULES.values()
     return render(request, "sales/numbers.html", context)

@@ -87,10 +87,10 @@ def _actual_days(snippet):
 
 def _sales(client, seller):
     client.force_login(seller)
-    # The Sales page loads its numbers panel (figures, chart, insight) after it shows.
+    # The figures, the chart and the insight live on the Numbers page, linked from Sales.
     sales = client.get(reverse("sales:sales")).content.decode()
-    assert reverse("sales:numbers_panel") in sales
-    return client.get(reverse("sales:numbers_panel")).content.decode()
+    assert reverse("sales:numbers") in sales
+    return client.get(reverse("sales:numbers")).content.decode()
 
 
 def _edit(client, seller, job):
@@ -153,7 +153,7 @@ def test_several_slow_jobs_each_get_their_own_window(client):
 
     def numbers_panel():
         with CaptureQueriesContext(connection) as ctx:
-            html = client.get(reverse("sales:numbers_panel")).content.decode()
+            html = client.get(reverse("sales:numbers")).content.decode()
         return html, len(ctx.captured_queries)
 
     _, with_one_slow_job = numbers_panel()

@@ -423,7 +423,7 @@ LISTS = [
     ("home", ["q", "page"]),
     ("jobs:list", []),
     ("sales:numbers", []),
-    ("sales:numbers_panel", []),
+    ("sales:numbers", []),
     ("resolution:ticket_create", ["order"]),
 ]
 

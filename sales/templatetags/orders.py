@@ -35,22 +35,6 @@ def state_badge(order):
 
 
 @register.simple_tag
-def due_time(value):
-    """A due date as <time>: short text, the full date with its zone as the
-    title, ISO 8601 for machines, all in the viewer's time zone. Lists show
-    one per row, so it converts once and formats with strftime (three
-    ``date`` filters cost more than the rest of the row). Day and month
-    names are English, as everywhere here: nothing sets a locale."""
-    local = timezone.localtime(value)
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
-        local.isoformat(),
-        f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}",
-        f"{local.day} {local:%b, %H:%M}",
-    )
-
-
-@register.simple_tag
 def countdown(order, now=None):
     """The due date as a countdown: '2d 4h left' or 'Late by 3h 20m'."""
     if order.due_at is None:

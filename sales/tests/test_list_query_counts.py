@@ -44,7 +44,7 @@ def _grow(seller, buyer, n):
     [
         ("sales:sales", [], "seller"),
         ("sales:my_orders", [], "buyer"),
-        ("sales:numbers_panel", [], "seller"),
+        ("sales:numbers", [], "seller"),
         ("sales:metric_detail", ["response"], "seller"),
         ("sales:metric_detail", ["earnings"], "seller"),
         ("messaging:notifications", [], "seller"),

@@ -185,7 +185,7 @@ def test_each_figure_lists_only_the_sellers_counted_orders(client, seller, key):
 
 def test_unknown_figure_is_404_and_anonymous_is_sent_to_log_in(client, seller):
     assert client.get(reverse("sales:numbers")).status_code == 302
-    assert client.get(reverse("sales:numbers_panel")).status_code == 302
+    assert client.get(reverse("sales:numbers")).status_code == 302
     client.force_login(seller)
     assert client.get(reverse("sales:metric_detail", args=["bogus"])).status_code == 404
 
@@ -209,7 +209,7 @@ def test_weekly_chart_sums_each_week_and_has_a_text_alternative(client, seller):
     with time_machine.travel(NOW, tick=False):
         weeks = metrics.weekly_earnings(seller)
         client.force_login(seller)
-        html = client.get(reverse("sales:numbers_panel")).content.decode()
+        html = client.get(reverse("sales:numbers")).content.decode()
 
     assert len(weeks) == 12
     assert weeks[-1] == {
@@ -231,7 +231,7 @@ def _queries(client, url):
 
 def test_numbers_panel_queries_do_not_grow_with_orders(client, seller):
     client.force_login(seller)
-    url = reverse("sales:numbers_panel")
+    url = reverse("sales:numbers")
     for _ in range(3):
         _order(seller, state=State.COMPLETED, completed_at=NOW - D)
     small = _queries(client, url)

@@ -104,7 +104,30 @@ def test_search_by_buyer_job_and_number(client):
     assert _numbers(client.get(url, {"q": f"#{b.number.lower()}"})) == {b.number}
     response = client.get(url, {"q": "nothing-like-this"})
     assert _numbers(response) == set()
-    assert "No active orders match" in response.content.decode()
+    assert "No orders match “nothing-like-this”" in response.content.decode()
+
+
+def test_search_finds_orders_in_every_state_each_with_its_state(client):
+    job = JobFactory(title="I will paint your portrait")
+    alice = UserFactory(username="alice_w", first_name="Alice", last_name="Walker")
+    by_state = {state: OrderFactory(job=job, buyer=alice, state=state) for state in MIX}
+    other = OrderFactory(job=job, state=State.ACTIVE)  # another buyer
+    client.force_login(job.seller)
+
+    for text in ("walker", "Alice W", "alice walker portrait", "alice_w"):
+        response = client.get(reverse("sales:sales"), {"tab": "completed", "q": text})
+        assert _numbers(response) == {o.number for o in by_state.values()}
+    response = client.get(reverse("sales:sales"), {"q": "alice song"})
+    assert _numbers(response) == set()  # every word must match
+    response = client.get(reverse("sales:sales"), {"tab": "completed", "q": "alice_w"})
+    html = response.content.decode()
+    for state, order in by_state.items():
+        row = re.search(rf'<tr class="order-row" data-order="{order.number}">.*?</tr>', html, re.S)
+        assert f">{state.label}</span>" in row.group()
+    assert other.number not in html
+    # The search form keeps each parameter once, and pages carry no tab.
+    assert 'name="tab"' not in html
+    assert response.context["query"].base == "q=alice_w&sort=newest"
 
 
 def test_sort_by_due_date_and_by_newest(client):
@@ -125,9 +148,9 @@ def test_sort_by_due_date_and_by_newest(client):
     client.force_login(job.seller)
     url = reverse("sales:sales")
 
-    by_due = client.get(url, {"sort": "due"}).context["page"].object_list
+    by_due = client.get(url, {"tab": "active", "sort": "due"}).context["page"].object_list
     assert [o.number for o in by_due] == [first_due.number, newest.number]
-    by_new = client.get(url, {"sort": "newest"}).context["page"].object_list
+    by_new = client.get(url, {"tab": "active", "sort": "newest"}).context["page"].object_list
     assert [o.number for o in by_new] == [newest.number, first_due.number]
 
 
@@ -225,8 +248,8 @@ def test_rows_link_to_their_order(client, seller_with_orders):
 
 
 def test_rows_show_the_other_party_and_the_due_date_in_the_viewers_time_zone(client):
-    seller = UserFactory(username="sam_seller", timezone="Asia/Tokyo")
-    buyer = UserFactory(username="bea_buyer", timezone="America/New_York")
+    seller = UserFactory(username="sam_seller", first_name="Sam", timezone="Asia/Tokyo")
+    buyer = UserFactory(username="bea_buyer", timezone="America/New_York")  # no name given
     due = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)
     OrderFactory(job=JobFactory(seller=seller), buyer=buyer, state=State.ACTIVE, due_at=due)
 
@@ -236,16 +259,17 @@ def test_rows_show_the_other_party_and_the_due_date_in_the_viewers_time_zone(cli
         return re.search(r'<tr class="order-row".*?</tr>', html, re.S).group()
 
     seen_by_seller = row(seller, "sales:sales")
-    assert '<td data-label="Buyer">bea_buyer</td>' in seen_by_seller
+    assert '<span class="person-name">bea_buyer</span>' in seen_by_seller
     assert (
         '<time datetime="2030-01-15T21:00:00+09:00" title="Tue 15 Jan 2030, 21:00 JST">'
-        "15 Jan, 21:00</time>"
+        "15 Jan 2030, 21:00</time>"
     ) in seen_by_seller
     seen_by_buyer = row(buyer, "sales:my_orders")
-    assert '<td data-label="Seller">sam_seller</td>' in seen_by_buyer
+    assert '<span class="person-name">Sam</span>' in seen_by_buyer
+    assert '<span class="avatar avatar-sm avatar-c' in seen_by_buyer
     assert (
         '<time datetime="2030-01-15T07:00:00-05:00" title="Tue 15 Jan 2030, 07:00 EST">'
-        "15 Jan, 07:00</time>"
+        "15 Jan 2030, 07:00</time>"
     ) in seen_by_buyer
 
 
@@ -303,3 +327,62 @@ def test_query_count_does_not_grow_with_orders(client, name, params):
     # are subqueries), the unread-notification badge. (The figures and chart
     # load separately, from the numbers panel.)
     assert large == 6
+
+
+COLUMNS = {
+    "active": ["Due", "Time left"],
+    "pending": ["Ordered on", "Waiting for requirements"],
+    "delivered": ["Delivered on", "Completes by itself on"],
+    "completed": ["Completed on"],
+    "canceled": ["Canceled on", "By", "Counts against you?"],
+}
+
+
+@pytest.mark.parametrize("tab", list(COLUMNS))
+def test_each_tab_shows_the_columns_that_matter_in_it(client, seller_with_orders, tab):
+    seller, _ = seller_with_orders
+    client.force_login(seller)
+    html = client.get(reverse("sales:sales"), {"tab": tab}).content.decode()
+    header = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
+    shown = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', header)
+    assert shown == ["Order", "Buyer", "Job", "Price", *COLUMNS[tab]]
+
+
+def test_rows_say_when_a_delivery_completes_and_who_canceled(client):
+    job = JobFactory()
+    delivered_at = datetime(2030, 3, 1, 9, 30, tzinfo=UTC)
+    delivered = OrderFactory(job=job, state=State.DELIVERED, delivered_at=delivered_at)
+    faulty = OrderFactory(
+        job=job,
+        state=State.CANCELED,
+        canceled_at=delivered_at,
+        canceled_by="buyer_late",
+        seller_at_fault=True,
+    )
+    client.force_login(job.seller)
+
+    html = client.get(reverse("sales:sales"), {"tab": "delivered"}).content.decode()
+    row = re.search(rf'data-order="{delivered.number}">.*?</tr>', html, re.S).group()
+    assert '<td data-label="Completes on"><time datetime="2030-03-04T09:30:00+00:00"' in row
+    html = client.get(reverse("sales:sales"), {"tab": "canceled"}).content.decode()
+    row = re.search(rf'data-order="{faulty.number}">.*?</tr>', html, re.S).group()
+    assert "Buyer, order very late" in row
+    assert 'data-fault="yes"' in row
+    # The buyer is not shown the seller's record.
+    client.force_login(faulty.buyer)
+    html = client.get(reverse("sales:my_orders"), {"tab": "canceled"}).content.decode()
+    assert "data-fault" not in html
+    assert "Counts against you?" not in html
+
+
+def test_a_new_seller_is_pointed_at_the_next_step(client):
+    seller = UserFactory()
+    client.force_login(seller)
+    html = client.get(reverse("sales:sales")).content.decode()
+    assert "Create your first Job" in html
+    JobFactory(seller=seller)
+    html = client.get(reverse("sales:sales")).content.decode()
+    assert "Create your first Job" not in html
+    assert "See your Jobs" in html
+    client.force_login(UserFactory())
+    assert "Browse Jobs" in client.get(reverse("sales:my_orders")).content.decode()

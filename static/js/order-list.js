@@ -10,20 +10,13 @@ document.addEventListener("click", function (event) {
 document.addEventListener("change", function (event) {
   if (event.target.id === "order-sort" && event.target.form) event.target.form.requestSubmit();
 });
-// Keep the current tab in view when the tab strip scrolls (phones).
+// Keep the current tab in view when the tab strip scrolls sideways (phones),
+// without scrolling the page: the list must not move under the reader.
 function showActiveTab() {
   var tab = document.querySelector("#order-panel .nav-tabs .active");
-  if (tab) tab.scrollIntoView({ block: "nearest", inline: "center" });
+  if (!tab) return;
+  var strip = tab.closest(".nav-tabs");
+  strip.scrollLeft = tab.offsetLeft - (strip.clientWidth - tab.offsetWidth) / 2;
 }
 document.addEventListener("DOMContentLoaded", showActiveTab);
 document.addEventListener("htmx:afterSwap", showActiveTab);
-// A part of the page that fails to load (a server error, the network gone)
-// says so and offers its link, instead of a spinner that never stops.
-function showLoadFailed(event) {
-  var box = event.detail.elt.closest("[data-load-fallback]");
-  if (!box) return;
-  box.querySelectorAll("[data-loading]").forEach(function (el) { el.hidden = true; });
-  box.querySelectorAll("[data-load-failed]").forEach(function (el) { el.hidden = false; });
-}
-document.addEventListener("htmx:responseError", showLoadFailed);
-document.addEventListener("htmx:sendError", showLoadFailed);
