@@ -5,7 +5,6 @@ from contextlib import contextmanager, suppress
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from sales.models import Order
@@ -154,9 +153,19 @@ def thread_mark_read(*, order: Order, user) -> None:
     field = order.read_at_field(user)
     Order.objects.filter(pk=order.pk).update(**{field: now})
     setattr(order, field, now)
-    Notification.objects.filter(
-        Q(kind=NotificationKind.MESSAGE), recipient=user, order=order, read_at=None
-    ).update(read_at=now)
+    order_notices_mark_read(order=order, user=user, now=now)
+
+
+def order_notices_mark_read(*, order: Order, user, now=None) -> int:
+    """The user has seen the order (opened it, or acted on it): their unread
+    notices about it are read, in one UPDATE. A support ticket's answer is
+    read on the ticket's page, not the order's, so it stays unread. Call it
+    inside the action's transaction. Returns the notices marked."""
+    return (
+        Notification.objects.filter(recipient=user, order=order, read_at=None)
+        .exclude(kind=NotificationKind.TICKET_ANSWERED)
+        .update(read_at=now or timezone.now())
+    )
 
 
 def notifications_mark_read(*, user, pk=None) -> int:

@@ -3,6 +3,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import F, Max, Window
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -66,9 +67,16 @@ def attachment_download(request, number, pk):
 
 @login_required
 def notification_list(request):
-    page = Paginator(
-        Notification.objects.filter(recipient=request.user).select_related("order"), 30
-    ).get_page(request.GET.get("page"))
+    """The user's notices grouped by order, the group with the newest notice
+    first; notices about no order form a group of their own. A page holds
+    30 notices, so a long group may go on over the next page."""
+    notices = (
+        Notification.objects.filter(recipient=request.user)
+        .select_related("order")
+        .annotate(group_newest=Window(Max("created_at"), partition_by=[F("order_id")]))
+        .order_by("-group_newest", F("order_id").desc(nulls_last=True), "-created_at", "-pk")
+    )
+    page = Paginator(notices, 30).get_page(request.GET.get("page"))
     return render(request, "messaging/notifications.html", {"page": page})
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from messaging.models import NotificationKind
 from messaging.notifications import notify
+from messaging.services import order_notices_mark_read
 from sales.models import CancelBy, EventKind, Order, State
 from sales.services import (
     OrderActionError,
@@ -132,6 +133,7 @@ def extension_request_approve(*, request: ExtensionRequest, actor) -> ExtensionR
             text=f"{actor.username} approved {_days(request.days)} on "
             f"#{order.number}. It is now due {_fmt(order.due_at, order.seller)}.",
         )
+        order_notices_mark_read(order=order, user=actor)
     return request
 
 
@@ -242,6 +244,7 @@ def cancellation_request_accept(*, request: CancellationRequest, actor) -> Cance
             by=CancelBy.MUTUAL,
             requested_by=request.requested_by,
         )
+        order_notices_mark_read(order=order, user=actor)
     return request
 
 
@@ -362,6 +365,7 @@ def _close_request(model, request, actor, verb, *, role, kind, notice, text):
             kind=notice,
             text=text.format(actor=actor.username, number=order.number),
         )
+        order_notices_mark_read(order=order, user=actor)
     return request
 
 

@@ -15,7 +15,7 @@ from django_fsm import can_proceed
 from jobs.models import Job
 from messaging.models import MessageKind, NotificationKind
 from messaging.notifications import notify
-from messaging.services import attachments_stored, message_create
+from messaging.services import attachments_stored, message_create, order_notices_mark_read
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 
 from .counts import order_counts_move
@@ -230,6 +230,7 @@ def order_submit_requirements(*, order: Order, actor, answers: list[dict]) -> Or
             text=f"{order.buyer.username} submitted the requirements for #{order.number}: "
             "the order has started.",
         )
+        order_notices_mark_read(order=order, user=actor)
     return order
 
 
@@ -276,6 +277,7 @@ def order_request_revision(*, order: Order, actor, message: str) -> Order:
             kind=NotificationKind.REVISION_REQUESTED,
             text=f"{actor.username} asked for a revision of #{order.number}.",
         )
+        order_notices_mark_read(order=order, user=actor)
     return order
 
 
@@ -291,6 +293,7 @@ def order_accept(*, order: Order, actor) -> Order:
             kind=NotificationKind.COMPLETED,
             text=f"{actor.username} accepted your delivery: order #{order.number} is completed.",
         )
+        order_notices_mark_read(order=order, user=actor)
     return order
 
 
