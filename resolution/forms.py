@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import Q
 
+from marketplace.forms import PageForm
 from sales.models import Order
 
 from .models import EXTENSION_MAX_DAYS, EXTENSION_MIN_DAYS
@@ -13,7 +14,9 @@ class ReasonField(forms.CharField):
         super().__init__(error_messages={"required": required_message}, **kwargs)
 
 
-class ExtensionRequestForm(forms.Form):
+class ExtensionRequestForm(PageForm):
+    id_prefix = "extension"
+
     days = forms.IntegerField(
         label="More days",
         min_value=EXTENSION_MIN_DAYS,
@@ -32,6 +35,8 @@ class ExtensionRequestForm(forms.Form):
 
 
 class VacationForm(ExtensionRequestForm):
+    id_prefix = ""  # alone on its page
+
     reason = ReasonField(
         label="Message to your buyers",
         required_message="Tell your buyers why you need more time.",
@@ -39,15 +44,19 @@ class VacationForm(ExtensionRequestForm):
     )
 
 
-class CancellationRequestForm(forms.Form):
+class CancellationRequestForm(PageForm):
+    id_prefix = "cancellation"
+
     reason = ReasonField(
         label="Why cancel?", required_message="Give a reason for the cancellation."
     )
 
 
-class LateCancelForm(forms.Form):
+class LateCancelForm(PageForm):
+    id_prefix = "late_cancel"
+
     reason = ReasonField(
-        label="Why cancel?",
+        label="Why cancel it now?",
         required_message="Give a reason for the cancellation.",
         initial="The order is long past its due date.",
     )

@@ -1,11 +1,14 @@
 from django import forms
 
+from marketplace.forms import PageForm
 from messaging.forms import AttachmentsField
 from messaging.models import MAX_BODY
 
 
-class RequirementsForm(forms.Form):
+class RequirementsForm(PageForm):
     """One required answer per question the Job asks."""
+
+    id_prefix = "requirements"
 
     def __init__(self, *args, questions=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -25,7 +28,9 @@ class RequirementsForm(forms.Form):
         ]
 
 
-class DeliverForm(forms.Form):
+class DeliverForm(PageForm):
+    id_prefix = "deliver"
+
     message = forms.CharField(
         label="Delivery message",
         max_length=MAX_BODY,
@@ -36,7 +41,9 @@ class DeliverForm(forms.Form):
     files = AttachmentsField(label="Delivery files")
 
 
-class RevisionForm(forms.Form):
+class RevisionForm(PageForm):
+    id_prefix = "revision"
+
     message = forms.CharField(
         label="What should change?",
         max_length=2000,

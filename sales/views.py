@@ -19,10 +19,9 @@ from messaging.services import MessagingError, thread_mark_read
 from resolution.forms import CancellationRequestForm, ExtensionRequestForm, LateCancelForm
 from resolution.models import RequestState
 
-from . import charts, metrics, selectors, services
+from . import actions, charts, metrics, selectors, services
 from .forms import DeliverForm, RequirementsForm, RevisionForm
-from .models import State
-
+from .models import EventKind, State
 
 PRIORITY_DESCRIPTIONS = {
     "seller": "Orders that need you now, most urgent first: each says why and by when.",
@@ -96,8 +95,9 @@ def order_detail(request, number):
 
 
 def render_order_page(request, order, *, status=200, unread_since=None, **forms):
-    """The order page, with only the actions the viewer's role and the state
-    allow. ``forms`` carries a bound form back with its errors."""
+    """The order page: a header with the next step, the conversation, and
+    only the actions the services would allow this viewer now (``actions``).
+    ``forms`` carries a bound form back with its errors."""
     user = request.user
     is_buyer, is_seller = order.buyer_id == user.pk, order.seller_id == user.pk
     context = _stream_context(
@@ -105,43 +105,57 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
     )
     extension_requests = list(order.extension_requests.select_related("requested_by"))
     cancellation_requests = list(order.cancellation_requests.select_related("requested_by"))
-    open_extension = next((r for r in extension_requests if r.state == RequestState.OPEN), None)
-    open_cancellation = next(
-        (r for r in cancellation_requests if r.state == RequestState.OPEN), None
-    )
+    open_requests = [
+        r for r in chain(cancellation_requests, extension_requests) if r.state == RequestState.OPEN
+    ]
+    open_extension = next((r for r in open_requests if r in extension_requests), None)
+    open_cancellation = next((r for r in open_requests if r in cancellation_requests), None)
+    waiting_for_me = [r for r in open_requests if r.requested_by_id != user.pk]
+    allowed = actions.order_actions(order, user)
+    forms_by_action = {
+        "submit_requirements": (
+            "requirements_form",
+            lambda: RequirementsForm(questions=order.questions),
+        ),
+        "deliver": ("deliver_form", DeliverForm),
+        "request_revision": ("revision_form", RevisionForm),
+        "extension_request": ("extension_form", ExtensionRequestForm),
+        "cancellation_request": ("cancellation_form", CancellationRequestForm),
+        "late_cancel": ("late_cancel_form", LateCancelForm),
+    }
+    for action, (name, make) in forms_by_action.items():
+        if action in allowed:
+            context[name] = forms.get(name) or make()
     context |= {
         "is_buyer": is_buyer,
         "is_seller": is_seller,
+        "other": order.other_party(user),
+        "actions": allowed,
+        "next_step": actions.next_step(order, user, allowed, waiting_for_me),
+        "can_accept": "accept" in allowed,
+        "deliver_open": request.GET.get("deliver") == "1" or "deliver_form" in forms,
         "deliveries": list(
             order.messages.filter(kind=MessageKind.DELIVERY)
             .annotate(files=Count("attachments"))
             .order_by("created_at", "pk")
         ),
+        "revision_note": _revision_note(order),
         "progress": order.progress_percent(),
         "extension_requests": extension_requests,
         "cancellation_requests": cancellation_requests,
         "open_extension": open_extension,
         "open_cancellation": open_cancellation,
+        "waiting_for_me": waiting_for_me,
         "message_form": forms.get("message_form") or MessageForm(is_seller=is_seller),
     }
-    open_states = (State.PENDING, State.ACTIVE, State.DELIVERED)
-    if is_buyer and order.state == State.PENDING:
-        context["requirements_form"] = forms.get("requirements_form") or RequirementsForm(
-            questions=order.questions
-        )
-    if is_seller and order.state == State.ACTIVE:
-        context["deliver_form"] = forms.get("deliver_form") or DeliverForm()
-        if open_extension is None:
-            context["extension_form"] = forms.get("extension_form") or ExtensionRequestForm()
-    if is_buyer and order.state == State.DELIVERED:
-        context["can_accept"] = True
-        if order.revisions_left > 0:
-            context["revision_form"] = forms.get("revision_form") or RevisionForm()
-    if order.state in open_states and open_cancellation is None:
-        context["cancellation_form"] = forms.get("cancellation_form") or CancellationRequestForm()
-    if is_buyer and order.is_very_late:
-        context["late_cancel_form"] = forms.get("late_cancel_form") or LateCancelForm()
     return render(request, "sales/order_detail.html", context, status=status)
+
+
+def _revision_note(order):
+    """The buyer's note on the revision the seller is working on now."""
+    if order.state != State.ACTIVE or order.revisions_used == 0:
+        return None
+    return order.events.filter(kind=EventKind.REVISION_REQUESTED).order_by("-created_at").first()
 
 
 STREAM_LIMIT = 50  # the newest items shown; "Show everything" shows the rest

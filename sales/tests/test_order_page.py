@@ -1,12 +1,18 @@
 """The order page: who sees it, and which actions it offers to whom."""
 
-from datetime import UTC
+import re
+from html import unescape
+from datetime import UTC, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from factories import OrderFactory, UserFactory
-from sales.models import State
+from messaging.services import message_send
+from resolution.services import cancellation_request_create
+from sales.models import Order, State
+from sales.services import order_request_revision
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +94,108 @@ def test_requirements_text_is_escaped(client):
     html = _page(client, order.seller, order).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def _next_step(html):
+    match = re.search(r"<div class=\"next-step\" data-next-step>(.*?)</div>", html, re.S)
+    return unescape(re.sub(r"<[^>]+>|\s+", " ", match.group(1))).strip() if match else None
+
+
+@pytest.mark.parametrize(
+    "state,role,answered,step",
+    [
+        (State.PENDING, "buyer", False, "Submit the requirements"),
+        (State.PENDING, "seller", False, "Write to the buyer"),
+        (State.ACTIVE, "seller", False, "Write to the buyer"),
+        (State.ACTIVE, "seller", True, "Deliver your work"),
+        (State.ACTIVE, "buyer", True, "The seller is working on it."),
+        (State.DELIVERED, "buyer", True, "Review the delivery"),
+        (State.DELIVERED, "seller", True, "Waiting for the buyer's review."),
+        (State.COMPLETED, "buyer", True, None),
+        (State.CANCELED, "seller", True, None),
+    ],
+)
+def test_the_header_names_the_one_next_step(client, state, role, answered, step):
+    now = timezone.now()
+    order = OrderFactory(
+        state=state,
+        due_at=now + timedelta(days=2) if state == State.ACTIVE else None,
+        delivered_at=now if state == State.DELIVERED else None,
+        seller_first_message_at=now if answered else None,
+    )
+    html = _page(client, getattr(order, role), order).content.decode()
+    shown = _next_step(html)
+    assert shown == step or (step and shown.startswith(step))
+
+
+def test_a_late_order_no_longer_prompts_to_reach_out(client):
+    order = OrderFactory(state=State.ACTIVE, due_at=timezone.now() + timedelta(days=1))
+    html = _page(client, order.seller, order).content.decode()
+    assert "data-reach-out" in html
+    Order.objects.filter(pk=order.pk).update(due_at=timezone.now() - timedelta(days=5))
+    html = _page(client, order.seller, order).content.decode()
+    assert "data-reach-out" not in html
+    assert _next_step(html) == "Deliver your work"
+
+
+def test_the_prompt_goes_once_the_seller_writes(client):
+    order = OrderFactory(state=State.ACTIVE, due_at=timezone.now() + timedelta(days=1))
+    message_send(order=order, sender=order.seller, body="On it!")
+    html = _page(client, order.seller, order).content.decode()
+    assert "data-reach-out" not in html
+
+
+def test_a_revision_request_leads_the_sellers_page_with_its_note_and_deadline(client):
+    order = OrderFactory(state=State.DELIVERED, delivered_at=timezone.now(), revisions_included=2)
+    order_request_revision(order=order, actor=order.buyer, message="Make the logo bigger.")
+    order.refresh_from_db()
+    html = _page(client, order.seller, order).content.decode()
+    box = re.search(
+        r"<section class=\"alert alert-warning mb-3\".*?data-revision>(.*?)</section>", html, re.S
+    )
+    assert "asked for a revision" in box.group(1)
+    assert "Make the logo bigger." in box.group(1)
+    local_due = timezone.localtime(order.due_at).isoformat()
+    assert f'datetime="{local_due}"' in box.group(1)
+    # It comes before the conversation.
+    assert html.index("data-revision") < html.index('id="conversation"')
+
+
+@pytest.mark.parametrize("asker", ["buyer", "seller"])
+def test_a_cancellation_request_waits_at_the_top_for_the_other_party(client, asker):
+    order = OrderFactory(state=State.ACTIVE, due_at=timezone.now() + timedelta(days=2))
+    request = cancellation_request_create(
+        order=order, actor=getattr(order, asker), reason="Plans changed."
+    )
+    other = order.seller if asker == "buyer" else order.buyer
+    html = _page(client, other, order).content.decode()
+    box = re.search(r'data-waiting="cancellation">(.*?)</section>', html, re.S).group(1)
+    assert "Plans changed." in box
+    assert "Agree to cancel" in box
+    assert f'datetime="{timezone.localtime(request.expires_at).isoformat()}"' in box
+    assert _next_step(html) == "Answer the request"
+    # The asker sees it in the Resolution Center, with Withdraw, not at the top.
+    html = _page(client, getattr(order, asker), order).content.decode()
+    assert "data-waiting" not in html
+    assert "Withdraw the request" in html
+
+
+def test_the_delivery_form_opens_on_demand(client):
+    order = OrderFactory(
+        state=State.ACTIVE,
+        due_at=timezone.now() + timedelta(days=2),
+        seller_first_message_at=timezone.now(),
+    )
+    client.force_login(order.seller)
+    url = reverse("sales:order_detail", args=[order.number])
+    html = client.get(url).content.decode()
+    assert re.search(r'<details class="card-body" >\s*<summary[^>]*>Deliver your work', html)
+    assert 'href="?deliver=1#deliver"' in html  # the header's next step opens it
+    html = client.get(url, {"deliver": "1"}).content.decode()
+    assert re.search(r'<details class="card-body" open>\s*<summary[^>]*>Deliver your work', html)
+    # A delivery refused for its input comes back open, with its error.
+    response = client.post(reverse("sales:order_deliver", args=[order.number]), {"message": ""})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert re.search(r'<details class="card-body" open>', html)
+    assert "Write a message to go with the delivery." in html

@@ -150,7 +150,7 @@ def test_strip_counts_and_rows_agree_on_a_mix(client, job, now, settings):
     for i in range(30):
         reason = SELLER_REASONS[i % 5]
         _seller_case(reason, job, now - timedelta(minutes=i))
-    for i in range(10):  # quiet ones
+    for _ in range(10):  # quiet ones
         OrderFactory(job=job, state=State.ACTIVE, due_at=now + timedelta(days=9), **ANSWERED)
     client.force_login(job.seller)
     html = client.get(reverse("sales:sales"), {"tab": "priority"}).content.decode()

@@ -1,0 +1,75 @@
+"""What a viewer may do on an order now, and which of it comes first.
+
+Asked of the services' own checks, the ones they run again under the row
+lock, so the order page never restates a rule (who may deliver, whether
+revisions remain, whether a request is already open, how late is very
+late)."""
+
+from dataclasses import dataclass
+from functools import partial
+
+from resolution import services as resolution_services
+
+from . import services
+from .models import State
+
+
+def _transition(name):
+    return partial(services.order_check_allowed, transition=name)
+
+
+CHECKS = {
+    "submit_requirements": _transition("submit_requirements"),
+    "deliver": _transition("deliver"),
+    "accept": _transition("accept"),
+    "request_revision": _transition("request_revision"),
+    "late_cancel": services.order_cancel_very_late_check_allowed,
+    "extension_request": resolution_services.extension_request_check_allowed,
+    "cancellation_request": resolution_services.cancellation_request_check_allowed,
+}
+
+
+def order_actions(order, user) -> set[str]:
+    """The names of the CHECKS this user passes on this order now."""
+    allowed = set()
+    for name, check in CHECKS.items():
+        try:
+            check(order=order, actor=user)
+        except services.OrderActionError:
+            continue
+        allowed.add(name)
+    return allowed
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The one thing the header asks of the viewer: a link to where it is
+    done (``url`` may be empty when the step is only to wait)."""
+
+    text: str
+    url: str = ""
+    urgent: bool = False
+
+
+def next_step(order, user, actions, waiting_for_me) -> NextStep | None:
+    """What the viewer should do next, most pressing first."""
+    is_seller = user.pk == order.seller_id
+    if waiting_for_me:
+        return NextStep("Answer the request", "#resolution", urgent=True)
+    if "submit_requirements" in actions:
+        return NextStep("Submit the requirements", "#requirements-form", urgent=True)
+    if "accept" in actions:
+        return NextStep("Review the delivery", "#review", urgent=True)
+    if is_seller and order.awaits_first_message and order.clock() != "late":
+        return NextStep("Write to the buyer", "#message-form", urgent=True)
+    if "deliver" in actions:
+        return NextStep("Deliver your work", "?deliver=1#deliver", urgent=order.clock() is not None)
+    if "late_cancel" in actions:
+        return NextStep("Cancel this very late order", "#resolution")
+    if order.state == State.PENDING:
+        return NextStep("Waiting for the buyer's requirements: the clock starts then.")
+    if order.state == State.DELIVERED:
+        return NextStep("Waiting for the buyer's review.")
+    if order.state == State.ACTIVE:
+        return NextStep("The seller is working on it.")
+    return None
