@@ -48,6 +48,7 @@ def weekly_bars(weeks):
         "width": WIDTH,
         "height": HEIGHT,
         "peak": peak,
+        "has_data": any(w["earnings"] or w["completed"] for w in weeks),
         "axis_y": HEIGHT - BOTTOM,
         "left": LEFT,
         "top": TOP,

@@ -9,6 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from factories import JobFactory, OrderFactory, UserFactory
 from resolution import services as resolution
@@ -238,3 +239,21 @@ def test_numbers_panel_queries_do_not_grow_with_orders(client, seller):
     for _ in range(150):
         _order(seller, state=State.COMPLETED, completed_at=NOW - D)
     assert _queries(client, url) == small
+
+
+def test_no_chart_until_an_order_completes(client, seller):
+    client.force_login(seller)
+    html = client.get(reverse("sales:numbers")).content.decode()
+    assert "<svg" not in html
+    assert "appears once an order completes" in html
+    _order(seller, state=State.COMPLETED, completed_at=timezone.now() - D)
+    html = client.get(reverse("sales:numbers")).content.decode()
+    assert "<svg" in html
+    assert "data-no-chart" not in html
+
+
+def test_the_sales_page_links_the_numbers_and_shows_no_figures(client, seller):
+    client.force_login(seller)
+    html = client.get(reverse("sales:sales")).content.decode()
+    assert f'href="{reverse("sales:numbers")}"' in html
+    assert "data-figure" not in html
