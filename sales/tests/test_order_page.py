@@ -1,8 +1,8 @@
 """The order page: who sees it, and which actions it offers to whom."""
 
 import re
-from html import unescape
 from datetime import UTC, timedelta
+from html import unescape
 
 import pytest
 from django.urls import reverse
