@@ -105,10 +105,10 @@ def test_pages_work_under_the_csp_with_no_violations(live_server, browser, csp_o
     page = watcher.page
     page.goto(f"{base}/sales/")
     page.evaluate("window.__stayed = true")
-    page.get_by_role("tab", name=re.compile("DELIVERED")).click()
+    page.get_by_role("link", name=re.compile("DELIVERED")).click()
     expect(page).to_have_url(re.compile(r"tab=delivered"))
     expect(page.locator("#tab-description")).to_contain_text("not yet marked as completed")
-    page.get_by_role("tab", name=re.compile("COMPLETED")).click()
+    page.get_by_role("link", name=re.compile("COMPLETED")).click()
     expect(page).to_have_url(re.compile(r"tab=completed"))
     assert page.evaluate("window.__stayed") is True
     # htmx did not add its indicator <style> (the CSP would have blocked it).

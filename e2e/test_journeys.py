@@ -50,11 +50,14 @@ def test_the_sellers_day(live_server, browser, screenshot):
     expect(page.locator('[data-count="completed"]')).to_have_text("1")
     expect(page.locator('[data-priority="late"]')).to_have_text("1")
     expect(page.locator('[data-priority="due_soon"]')).to_have_text("1")
-    expect(page.locator('[data-figure="earnings"]')).to_contain_text("$50.00")
+    expect(page.locator(f'[data-order="{new_order.number}"] [data-reason="new"]')).to_be_visible()
     screenshot(page, "journey-seller-sales-page")
+    page.get_by_role("link", name="Your numbers").click()
+    expect(page.locator('[data-figure="earnings"]')).to_contain_text("$50.00")
+    page.go_back()
 
     # Open the new order and reach out.
-    page.locator(f'[data-order="{new_order.number}"] [data-not-answered]').click()
+    page.get_by_role("link", name=f"#{new_order.number}").click()
     expect(page).to_have_url(re.compile(new_order.number))
     expect(page.get_by_text("Reach out:")).to_be_visible()
     page.get_by_label("Message*", exact=True).fill("Hi Nina! I have all I need and I'm starting.")
@@ -70,7 +73,8 @@ def test_the_sellers_day(live_server, browser, screenshot):
     page.get_by_role("button", name="Send", exact=True).click()
     expect(page.locator("[data-message=update]")).to_contain_text("sketch.png")
 
-    # Deliver.
+    # Deliver: the header's next step opens the delivery form.
+    page.get_by_role("link", name="Deliver your work").click()
     page.get_by_label("Delivery message*").fill("The finished illustrations.")
     page.locator("form[action$='/deliver/'] input[type=file]").set_input_files(
         [{"name": "final.png", "mimeType": "image/png", "buffer": PNG}]

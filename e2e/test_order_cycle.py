@@ -54,6 +54,7 @@ def test_new_seller_and_buyer_complete_an_order(live_server, browser, screenshot
     seller.get_by_role("link", name=f"#{order.number}").click()
     expect(seller.get_by_text("Captain Whiskers")).to_be_visible()
     expect(seller.get_by_role("progressbar")).to_be_visible()
+    seller.locator("#deliver summary").click()
     seller.get_by_label("Delivery message").fill("Here is Captain Whiskers, ready to save the day.")
     seller.get_by_role("button", name="Deliver now").click()
     expect(seller.get_by_text("Delivered. The buyer has been asked to review it.")).to_be_visible()
@@ -66,6 +67,8 @@ def test_new_seller_and_buyer_complete_an_order(live_server, browser, screenshot
     expect(buyer.get_by_text("Revision requested: the order is back in progress.")).to_be_visible()
 
     seller.reload()
+    expect(seller.get_by_text("Give him a red cape.").first).to_be_visible()  # the revision leads
+    seller.locator("#deliver summary").click()
     seller.get_by_label("Delivery message").fill("Red cape added.")
     seller.get_by_role("button", name="Deliver now").click()
 

@@ -31,7 +31,7 @@ def test_demo_seller_sees_tab_counts_and_opens_an_order(live_server, page, scree
     screenshot(page, "sales-page")
 
     # Switch to the Delivered tab (htmx swaps the panel and updates the URL).
-    page.get_by_role("tab", name=re.compile("DELIVERED")).click()
+    page.get_by_role("link", name=re.compile("DELIVERED")).click()
     expect(page).to_have_url(re.compile(r"tab=delivered"))
     expect(page.locator("#tab-description")).to_contain_text("not yet marked as completed")
     delivered = seller_orders.filter(state=State.DELIVERED).order_by("-created_at").first()
