@@ -52,7 +52,7 @@ def test_the_sellers_day(live_server, browser, screenshot):
     expect(page.locator('[data-priority="due_soon"]')).to_have_text("1")
     expect(page.locator(f'[data-order="{new_order.number}"] [data-reason="new"]')).to_be_visible()
     screenshot(page, "journey-seller-sales-page")
-    page.get_by_role("link", name="Your numbers").click()
+    page.get_by_role("link", name="Numbers", exact=True).click()
     expect(page.locator('[data-figure="earnings"]')).to_contain_text("$50.00")
     page.go_back()
 

@@ -55,7 +55,7 @@ def next_step(order, user, actions, waiting_for_me) -> NextStep | None:
     """What the viewer should do next, most pressing first."""
     is_seller = user.pk == order.seller_id
     if waiting_for_me:
-        return NextStep("Answer the request", "#resolution", urgent=True)
+        return NextStep("Answer the request", "#waiting-1", urgent=True)
     if "submit_requirements" in actions:
         return NextStep("Submit the requirements", "#requirements-form", urgent=True)
     if "accept" in actions:

@@ -72,7 +72,8 @@ class Reason:
     reads it back as an annotation, so the three always agree."""
 
     key: str
-    label: str  # on the strip and in the row
+    label: str  # in the row
+    short: str  # on the strip, where a phone has room for a word or two
     rule: object  # (now) -> Q over the viewer's orders
     deadline: str  # which "by when" the row shows: see deadline_of()
 
@@ -82,24 +83,28 @@ REASONS = {
         Reason(
             "new",
             "New, not answered yet",
+            "New",
             lambda now: Q(state__in=[State.PENDING, State.ACTIVE], seller_first_message_at=None),
             "reply_by",
         ),
         Reason(
             "revision",
             "Revision asked for",
+            "Revision",
             lambda now: Q(state=State.ACTIVE, revisions_used__gt=0),
             "due",
         ),
         Reason(
             "cancellation",
             "Cancellation request to answer",
+            "Cancellation",
             lambda now: Q(state__in=OPEN_STATES) & _open_request_by(CancellationRequest, "buyer"),
             "request",
         ),
-        Reason("late", "Late", lambda now: clock_q("late", now), "late_since"),
+        Reason("late", "Late", "Late", lambda now: clock_q("late", now), "late_since"),
         Reason(
             "due_soon",
+            "Due soon",
             "Due soon",
             lambda now: clock_q("due_soon", now),
             "due",
@@ -109,18 +114,21 @@ REASONS = {
         Reason(
             "requirements",
             "Requirements to submit",
+            "Requirements",
             lambda now: Q(state=State.PENDING),
             "ordered",
         ),
         Reason(
             "review",
             "Delivery to review",
+            "Review",
             lambda now: Q(state=State.DELIVERED),
             "completes",
         ),
         Reason(
             "request",
             "Request waiting for your answer",
+            "Request",
             lambda now: (
                 Q(state__in=OPEN_STATES)
                 & (

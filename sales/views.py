@@ -56,7 +56,7 @@ def _order_list(request, role, template):
         "page": page,
         "tabs": tabs,
         "reasons": [
-            {"key": r.key, "label": r.label, "count": counts[r.key]}
+            {"key": r.key, "label": r.label, "short": r.short, "count": counts[r.key]}
             for r in selectors.reasons_for(role)
         ],
         "current_tab": next((t for t in tabs if t["state"] == query.tab), None),
