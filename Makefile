@@ -4,6 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address e-mailed links point to, worked out once here: honcho gives each
+# Procfile process its own PORT (the worker, which sends the mail, gets
+# PORT+100), so the processes can't each derive it from PORT.
+SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
 .PHONY: run test install lint clean bench soak
 
@@ -18,9 +22,9 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/ with a Celery worker and beat (Ctrl-C stops all three)"
-	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start
+	HOST=$(HOST) PORT=$(PORT) SITE_URL=$(SITE_URL) $(VENV)/bin/honcho start
 
 test: install
 	$(PY) -m ruff check .
