@@ -142,7 +142,7 @@ def message_send(*, order: Order, sender, body: str, kind: str = MessageKind.MES
             kind=NotificationKind.MESSAGE,
             key=f"message:{message.pk}",
             order=order,
-            text=f"{sender.username} sent {label} on order #{order.number}.",
+            text=f"{sender.display_name} sent {label} on order #{order.number}.",
         )
     return message
 

@@ -97,7 +97,7 @@ def extension_request_create(*, order: Order, actor, days: int, reason: str) -> 
             kind=NotificationKind.EXTENSION_REQUESTED,
             key=f"event:{event.pk}",
             order=order,
-            text=f"{actor.username} asks for {_days(days)} on #{order.number}: {reason}",
+            text=f"{actor.display_name} asks for {_days(days)} on #{order.number}: {reason}",
         )
     return request
 
@@ -130,7 +130,7 @@ def extension_request_approve(*, request: ExtensionRequest, actor) -> ExtensionR
             event,
             recipient=order.seller,
             kind="extension",
-            text=f"{actor.username} approved {_days(request.days)} on "
+            text=f"{actor.display_name} approved {_days(request.days)} on "
             f"#{order.number}. It is now due {_fmt(order.due_at, order.seller)}.",
         )
         order_notices_mark_read(order=order, user=actor)
@@ -222,7 +222,7 @@ def cancellation_request_create(*, order: Order, actor, reason: str) -> Cancella
             kind=NotificationKind.CANCELLATION_REQUESTED,
             key=f"event:{event.pk}",
             order=order,
-            text=f"{actor.username} asks to cancel #{order.number}: {reason}",
+            text=f"{actor.display_name} asks to cancel #{order.number}: {reason}",
         )
     return request
 
@@ -363,7 +363,7 @@ def _close_request(model, request, actor, verb, *, role, kind, notice, text):
             event,
             recipient=order.other_party(actor),
             kind=notice,
-            text=text.format(actor=actor.username, number=order.number),
+            text=text.format(actor=actor.display_name, number=order.number),
         )
         order_notices_mark_read(order=order, user=actor)
     return request

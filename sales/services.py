@@ -201,7 +201,7 @@ def order_place(*, job: Job, buyer) -> Order:
             kind=NotificationKind.ORDER_PLACED,
             key=f"order:{order.pk}",
             order=order,
-            text=f"New order #{order.number} from {buyer.username}: {order.title}. "
+            text=f"New order #{order.number} from {buyer.display_name}: {order.title}. "
             "Message the buyer right away.",
         )
     return order
@@ -227,7 +227,7 @@ def order_submit_requirements(*, order: Order, actor, answers: list[dict]) -> Or
             event,
             recipients=[order.seller],
             kind=NotificationKind.REQUIREMENTS_SUBMITTED,
-            text=f"{order.buyer.username} submitted the requirements for #{order.number}: "
+            text=f"{order.buyer.display_name} submitted the requirements for #{order.number}: "
             "the order has started.",
         )
         order_notices_mark_read(order=order, user=actor)
@@ -253,7 +253,7 @@ def order_deliver(*, order: Order, actor, message: str, files=()) -> Order:
             event,
             recipients=[order.buyer],
             kind=NotificationKind.DELIVERED,
-            text=f"{actor.username} delivered order #{order.number}. Review it and accept it "
+            text=f"{actor.display_name} delivered order #{order.number}. Review it and accept it "
             f"or ask for a revision within {settings.ORDER_REVIEW_DAYS} days.",
         )
     return order
@@ -275,7 +275,7 @@ def order_request_revision(*, order: Order, actor, message: str) -> Order:
             event,
             recipients=[order.seller],
             kind=NotificationKind.REVISION_REQUESTED,
-            text=f"{actor.username} asked for a revision of #{order.number}.",
+            text=f"{actor.display_name} asked for a revision of #{order.number}.",
         )
         order_notices_mark_read(order=order, user=actor)
     return order
@@ -291,7 +291,7 @@ def order_accept(*, order: Order, actor) -> Order:
             event,
             recipients=[order.seller],
             kind=NotificationKind.COMPLETED,
-            text=f"{actor.username} accepted your delivery: order #{order.number} is completed.",
+            text=f"{actor.display_name} accepted your delivery: order #{order.number} is completed.",
         )
         order_notices_mark_read(order=order, user=actor)
     return order
