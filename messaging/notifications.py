@@ -113,7 +113,9 @@ def _send(notification):
     if not user.email:
         return
     link = f"{settings.SITE_URL.rstrip('/')}{notification.url}" if notification.url else ""
-    body = f"Hi {user.first_name or user.username},\n\n{notification.text}\n\n{link}\n".rstrip() + "\n"
+    body = (
+        f"Hi {user.first_name or user.username},\n\n{notification.text}\n\n{link}\n".rstrip() + "\n"
+    )
     send_mail(
         # A header must be one line: a reason typed on two lines would make
         # send_mail refuse the notice forever.

@@ -22,6 +22,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.models import User
+from jobs.models import Job
 from messaging.models import Message
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 
@@ -54,6 +56,7 @@ NEVER = datetime(2000, 1, 1, tzinfo=UTC)  # "not read yet" reads as read before 
 SORTS = {"due", "newest"}
 PRIORITY = "priority"  # the first tab: what needs the viewer now, across states
 SEARCH = "all"  # a search looks in every state
+NAME_FIELDS = ["username", "first_name", "last_name"]
 
 
 def _open_request_by(model, party):
@@ -296,19 +299,51 @@ def _beyond(field, value, pk, *, forward_in_sort_order, descending):
     return Q(**{f"{field}__lte": value}) & ~Q(**{field: value, "pk__gte": pk})
 
 
-def _search(qs, role, text):
+# A search word matching more people or Jobs than this is too vague for the
+# indexed path; it falls back to reading the viewer's orders.
+SEARCH_IDS_LIMIT = 2000
+
+
+def _matching_ids(rows, words, fields):
+    """{word: ids of the rows where some field contains the word}, or None
+    when the rows matching any word are more than SEARCH_IDS_LIMIT."""
+    any_word = Q(pk__in=[])
+    for word in words:
+        for field in fields:
+            any_word |= Q(**{f"{field}__icontains": word})
+    found = list(rows.filter(any_word).values_list("pk", *fields)[: SEARCH_IDS_LIMIT + 1])
+    if len(found) > SEARCH_IDS_LIMIT:
+        return None
+    return {
+        word: [pk for pk, *values in found if any(word.casefold() in v.casefold() for v in values)]
+        for word in words
+    }
+
+
+def _search(qs, user, role, text):
     """An order number (with or without '#', any case) finds that order by
     its unique index alone. Other text is read word by word: each word must
-    be in the other party's name or username, or in the Job's title."""
+    be in the other party's name or username, or in the Job's title.
+
+    A seller may have a hundred thousand orders: their search first finds
+    the people and the seller's Jobs a word names (small indexed lookups:
+    trigram indexes on the user's names on PostgreSQL), then only the orders
+    of those buyers and Jobs, through the buyer and Job indexes."""
     number = text.lstrip("#").upper()
     if len(number) == NUMBER_LENGTH and all(c in NUMBER_ALPHABET for c in number):
         return qs.filter(number=number)
     other = "buyer" if role == "seller" else "seller"
-    for word in text.split()[:5]:
+    words = text.split()[:5]
+    if role == "seller":
+        people = _matching_ids(User.objects.all(), words, NAME_FIELDS)
+        jobs = _matching_ids(Job.objects.filter(seller=user), words, ["title"])
+        if people is not None and jobs is not None:
+            for word in words:
+                qs = qs.filter(Q(buyer_id__in=people[word]) | Q(job_id__in=jobs[word]))
+            return qs
+    for word in words:
         qs = qs.filter(
-            Q(**{f"{other}__username__icontains": word})
-            | Q(**{f"{other}__first_name__icontains": word})
-            | Q(**{f"{other}__last_name__icontains": word})
+            Q(*[(f"{other}__{field}__icontains", word) for field in NAME_FIELDS], _connector=Q.OR)
             | Q(title__icontains=word)
         )
     return qs
@@ -319,7 +354,7 @@ def orders_page(user, role, query: OrderListQuery, counts, now=None):
     now = now or timezone.now()
     qs = orders_for_role(user, role)
     if query.tab == SEARCH:
-        qs = _search(qs, role, query.q)
+        qs = _search(qs, user, role, query.q)
         total = None
     elif query.tab == PRIORITY:
         reasons = REASONS[role]

@@ -1,0 +1,80 @@
+"""On PostgreSQL, the Sales page's search reads only what matches: the
+people a word names come from a trigram index, and the orders from the
+buyer and Job indexes, never by reading all of a seller's orders."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from factories import JobFactory, OrderFactory, UserFactory
+from sales.models import Order, State
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def _plan(sql, *, seqscan):
+    """EXPLAIN of a captured query. ``seqscan=False`` asks only whether an
+    index fits (a near-empty table would be read whole anyway)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET enable_seqscan = {'on' if seqscan else 'off'}")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET enable_seqscan = on")
+    return plan
+
+
+@pytest.fixture
+def seller_and_buyer():
+    """A seller with a few thousand orders from many buyers, two of them
+    from Marguerite, on the Job 'Podcast editing'; statistics taken, so
+    the planner chooses as it would on real data."""
+    job = JobFactory(title="Podcast editing")
+    buyer = UserFactory(username="marguerite_d", first_name="Marguerite", last_name="Duras")
+    for state in (State.ACTIVE, State.COMPLETED):
+        OrderFactory(job=job, buyer=buyer, state=state)
+    other_job = JobFactory(seller=job.seller, title="Logo design")
+    others = User.objects.bulk_create(
+        User(username=f"someone{i}", email=f"someone{i}@example.com") for i in range(60)
+    )
+    Order.objects.bulk_create(
+        Order(
+            job=other_job,
+            seller=job.seller,
+            buyer=others[i % len(others)],
+            title=other_job.title,
+            price=other_job.price,
+            delivery_days=3,
+            revisions_included=1,
+            state=State.COMPLETED,
+        )
+        for i in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE sales_order")
+        cursor.execute("ANALYZE accounts_user")
+        cursor.execute("ANALYZE jobs_job")
+    return job.seller, buyer
+
+
+@pytest.mark.parametrize("q", ["marguer", "Duras", "podcast"])
+def test_a_name_or_title_search_reads_only_the_matching_orders(client, seller_and_buyer, q):
+    seller, buyer = seller_and_buyer
+    client.force_login(seller)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("sales:sales"), {"q": q})
+    assert {o.buyer_id for o in response.context["page"].object_list} == {buyer.pk}
+    assert len(response.context["page"].object_list) == 2
+    sqls = [c["sql"] for c in ctx.captured_queries]
+    people = next(sql for sql in sqls if 'FROM "accounts_user"' in sql and "LIKE" in sql)
+    user_plan = _plan(people, seqscan=False)
+    assert "_trgm" in user_plan, user_plan
+    orders = next(sql for sql in sqls if sql.startswith('SELECT "sales_order"'))
+    order_plan = _plan(orders, seqscan=True)
+    assert "Seq Scan on sales_order" not in order_plan, order_plan
+    # No index walk over all of the seller's orders: the buyer or the Job leads.
+    seller_walks = re.findall(r"Index Cond: \(seller_id = \d+\)", order_plan)
+    assert not seller_walks, order_plan
