@@ -133,34 +133,26 @@ def test_everything_works_without_javascript(live_server, browser, demo):
     seller, buyer, order = demo
     page = _demo_log_in(browser, live_server.url, seller, java_script_enabled=False)
     page.goto(f"{live_server.url}/sales/")
-    page.get_by_role("tab", name=re.compile("DELIVERED")).click()
+    expect(page.locator("#order-panel .nav-link.active")).to_contain_text("PRIORITY")
+    page.get_by_role("link", name=re.compile("DELIVERED")).click()
     expect(page).to_have_url(re.compile(r"tab=delivered"))
     expect(page.locator("#tab-description")).to_contain_text("delivered")
-    page.get_by_label("Search").fill(order.number)
-    page.get_by_role("tab", name=re.compile("ACTIVE")).click()
-    page.get_by_label("Search").fill(order.number)
-    page.get_by_role("button", name="Apply").click()
+    page.get_by_role("link", name=re.compile("^Late")).click()  # a reason on the strip
+    expect(page).to_have_url(re.compile(r"flag=late"))
+    expect(page.locator("[data-reason=late]").first).to_be_visible()
+    page.get_by_label("Search all orders").fill(order.number)
+    page.get_by_role("button", name="Search").click()
     expect(page.locator("tbody tr")).to_have_count(1)
-    page.get_by_role("link", name="See your numbers").click()
+    page.get_by_role("link", name="Numbers", exact=True).click()
     expect(page.get_by_role("heading", name="Your numbers")).to_be_visible()
 
     page.goto(f"{live_server.url}{order.get_absolute_url()}")
     page.get_by_label("Message*", exact=True).fill("No scripts needed.")
     page.get_by_role("button", name="Send", exact=True).click()
     expect(page.get_by_text("Message sent.")).to_be_visible()
-
-
-def test_numbers_that_fail_to_load_say_so_and_offer_the_link(live_server, browser, demo):
-    seller, _, _ = demo
-    page = _demo_log_in(browser, live_server.url, seller)
-    page.route("**/sales/numbers/panel/", lambda route: route.fulfill(status=500, body="boom"))
-
-    page.goto(f"{live_server.url}/sales/")
-
-    expect(page.get_by_text("Your numbers could not be loaded just now.")).to_be_visible()
-    expect(page.get_by_text("Loading your numbers")).to_be_hidden()
-    page.get_by_role("link", name="See your numbers").click()
-    expect(page.get_by_role("heading", name="Your numbers")).to_be_visible()
+    # The delivery form opens from the header without a script.
+    page.get_by_role("link", name="Deliver your work").click()
+    expect(page.get_by_label("Delivery message*")).to_be_visible()
 
 
 def test_tabs_search_and_paging_update_in_place(live_server, browser, demo, settings):
@@ -170,17 +162,21 @@ def test_tabs_search_and_paging_update_in_place(live_server, browser, demo, sett
     page.goto(f"{live_server.url}/sales/")
     page.evaluate("window.__stayed = true")
 
-    page.get_by_role("tab", name=re.compile("COMPLETED")).click()
+    page.get_by_role("link", name=re.compile("COMPLETED")).click()
     expect(page).to_have_url(re.compile(r"tab=completed"))
     expect(page.locator("#tab-description")).to_contain_text("completed")
     page.get_by_role("link", name="Next").click()
     expect(page).to_have_url(re.compile(r"after="))
     expect(page.get_by_role("link", name="First", exact=True)).to_be_visible()
-    page.get_by_label("Search").fill("zzz-nothing")
-    page.get_by_role("button", name="Apply").click()
-    expect(page.get_by_text("No completed orders match")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"q=zzz-nothing"))
+    page.get_by_label("Search all orders").fill("zzz-nothing")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("No orders match “zzz-nothing”")).to_be_visible()
+    # The address holds each parameter once, and Back returns to the tab.
+    expect(page).to_have_url(re.compile(r"/sales/\?tab=completed&q=zzz-nothing&sort=newest$"))
     assert page.evaluate("window.__stayed") is True  # no full page load happened
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"after="))
+    expect(page.locator("tr.order-row").first).to_be_visible()
 
 
 def test_an_open_order_page_shows_news_without_a_reload(live_server, browser, demo, settings):
@@ -196,3 +192,91 @@ def test_an_open_order_page_shows_news_without_a_reload(live_server, browser, de
     services.order_deliver(order=order, actor=seller, message="Delivered while you watch.")
     expect(page.locator("[data-state-changed]")).to_contain_text("delivered", timeout=10_000)
     assert page.evaluate("window.__stayed") is True
+
+
+def _menu(page, name):
+    """A menu's toggle (a <summary>, which has no ARIA role Playwright can
+    query by)."""
+    return page.locator("nav summary").filter(has_text=re.compile(name))
+
+
+def test_open_menus_and_the_404_page_have_no_serious_accessibility_violations(
+    live_server, browser, demo, assert_accessible
+):
+    seller, _, _ = demo
+    base = live_server.url
+    for width, height in ((1366, 768), (390, 844)):
+        page = _demo_log_in(browser, base, seller, viewport={"width": width, "height": height})
+        page.goto(f"{base}/sales/")
+        page.wait_for_load_state("networkidle")
+        if width < 768:
+            _menu(page, "^Menu$").click()
+            assert_accessible(page, f"/sales/ phone menu open ({width}px)")
+        _menu(page, "Selling").click()
+        assert_accessible(page, f"/sales/ Selling menu open ({width}px)")
+        _menu(page, "Your account").click()
+        assert_accessible(page, f"/sales/ account menu open ({width}px)")
+        page.goto(f"{base}/no-such-page/")
+        expect(page.get_by_role("heading", name="We couldn't find that page")).to_be_visible()
+        assert_accessible(page, f"404 ({width}px)")
+
+
+def test_menus_close_on_escape_and_on_a_click_outside(live_server, browser, demo):
+    seller, _, _ = demo
+    page = _demo_log_in(browser, live_server.url, seller)
+    page.goto(f"{live_server.url}/sales/")
+    nav = page.get_by_role("navigation", name="Main")
+    sales = nav.get_by_role("link", name="Sales", exact=True)
+    profile = nav.get_by_role("link", name="Profile & time zone")
+
+    # Escape closes the menu and gives the focus back to its toggle.
+    _menu(page, "Selling").click()
+    nav.get_by_role("link", name="My Jobs").focus()
+    page.keyboard.press("Escape")
+    expect(sales).to_be_hidden()
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Selling"
+    assert _focus_is_visible(page)
+
+    # Opening one menu closes the other; a click on the page closes both.
+    _menu(page, "Selling").click()
+    _menu(page, "Your account").click()
+    expect(profile).to_be_visible()
+    expect(sales).to_be_hidden()
+    page.get_by_role("heading", name="Sales").click()
+    expect(profile).to_be_hidden()
+
+    # Tabbing out of a menu closes it.
+    _menu(page, "Selling").click()
+    nav.get_by_role("link", name="Create a Job").focus()
+    page.keyboard.press("Tab")
+    expect(sales).to_be_hidden()
+
+
+def test_menus_close_on_escape_at_phone_width(live_server, browser, demo):
+    seller, _, _ = demo
+    page = _demo_log_in(browser, live_server.url, seller, viewport={"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/sales/")
+    my_orders = page.get_by_role("navigation", name="Main").get_by_role("link", name="My orders")
+
+    expect(my_orders).to_be_hidden()
+    _menu(page, "^Menu$").click()
+    _menu(page, "Selling").click()
+    page.keyboard.press("Escape")  # the Selling menu first
+    expect(my_orders).to_be_visible()
+    page.keyboard.press("Escape")  # then the phone menu
+    expect(my_orders).to_be_hidden()
+    assert _focus_is_visible(page)
+
+
+def test_sign_up_preselects_the_browsers_time_zone(live_server, browser):
+    page = browser.new_context(timezone_id="Asia/Tokyo").new_page()
+    page.goto(f"{live_server.url}/accounts/signup/")
+    expect(page.get_by_label("Time zone")).to_have_value("Asia/Tokyo")
+
+    page.get_by_label("Username").fill("tokyo_seller")
+    page.get_by_label("Email address").fill("tokyo@example.com")
+    page.locator("#id_password1").fill("a-long-unusual-pass-42")
+    page.locator("#id_password2").fill("a-long-unusual-pass-42")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("Times are shown in Asia/Tokyo.")).to_be_visible()
+    assert User.objects.get(username="tokyo_seller").timezone == "Asia/Tokyo"
