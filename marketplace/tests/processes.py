@@ -207,3 +207,16 @@ class Worker:
             text = path.read_text(errors="replace")
             found += re.findall(r"^Subject: (.*)\n(?:.*\n)*?^To: (.*)$", text, re.MULTILINE)
         return [(to, subject) for subject, to in found]
+
+
+def manage(env, *args, timeout=120):
+    """Run ``manage.py`` in a process of its own, with exactly ``env``: how
+    settings read from the environment are tested."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from marketplace.tests.processes import manage
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -31,25 +33,14 @@ def _production_env(tmp_path, **extra):
     return env | extra
 
 
-def _manage(env, *args):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_check_deploy_reports_nothing_in_the_production_configuration(tmp_path):
     env = _production_env(tmp_path)
     # A deploy collects static files first: DEBUG=false serves them from the
     # manifest collectstatic writes.
-    collected = _manage(env, "collectstatic", "--noinput", "-v0")
+    collected = manage(env, "collectstatic", "--noinput", "-v0")
     assert collected.returncode == 0, collected.stderr
 
-    result = _manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
@@ -59,7 +50,7 @@ def test_production_refuses_to_start_with_the_development_secret_key(tmp_path):
     env = _production_env(tmp_path)
     env.pop("SECRET_KEY")
 
-    result = _manage(env, "check")
+    result = manage(env, "check")
 
     assert result.returncode != 0
     assert "Set SECRET_KEY when DEBUG is false." in result.stderr
@@ -84,7 +75,7 @@ def _settings_in(env):
 
 @pytest.mark.parametrize("rate", ["30-600", "30/0", "lots/600", "", "²/600", "-1/600"])
 def test_a_bad_rate_limit_stops_the_start_with_a_clear_message(tmp_path, rate):
-    result = _manage(_production_env(tmp_path, RATE_LIMIT_MESSAGES=rate), "check")
+    result = manage(_production_env(tmp_path, RATE_LIMIT_MESSAGES=rate), "check")
 
     assert result.returncode != 0
     assert "The message rate limit must be count/seconds, e.g. 30/600" in result.stderr

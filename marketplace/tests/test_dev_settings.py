@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from marketplace.tests.processes import manage
 from sales.models import Order
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -35,17 +36,6 @@ def _settings_in(env, *names):
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
-
-
-def _manage(env, *args):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_site_url_follows_the_port_make_run_serves_on(tmp_path):
@@ -92,8 +82,8 @@ def test_make_run_gives_the_seed_and_every_process_the_same_site_url():
 def test_migrate_and_check_on_sqlite_print_no_warning(tmp_path):
     env = _env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
 
-    migrated = _manage(env, "migrate", "--noinput")
-    checked = _manage(env, "check", "--fail-level", "WARNING")
+    migrated = manage(env, "migrate", "--noinput")
+    checked = manage(env, "check", "--fail-level", "WARNING")
 
     assert migrated.returncode == 0, migrated.stderr
     assert "WARNINGS" not in migrated.stdout + migrated.stderr
