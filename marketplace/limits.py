@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 LIMIT_WHAT = {
     "message": "messages",
     "request": "Resolution Center requests",
-    "ticket": "support tickets",
+    "ticket": "support tickets and replies",
 }
 
 

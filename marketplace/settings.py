@@ -200,6 +200,19 @@ vars().update(env.email_url("EMAIL_URL"))
 # A hung mail server must not outlast a sender's claim on a notice.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
+# Where a new support ticket and each user's reply are e-mailed; empty: no
+# e-mail (support works from the admin's "Waiting for staff" list either way).
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="").strip()
+if SUPPORT_EMAIL:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    try:
+        validate_email(SUPPORT_EMAIL)
+    except ValidationError:
+        raise environ.ImproperlyConfigured(
+            f"SUPPORT_EMAIL must be an e-mail address; got {SUPPORT_EMAIL!r}."
+        ) from None
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -303,6 +316,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "notification-emails-sweep": {
         "task": "messaging.tasks.sweep_unsent_notifications",
+        "schedule": DEADLINE_SCAN_SECONDS,
+    },
+    "support-emails-sweep": {
+        "task": "resolution.tasks.sweep_support_emails",
         "schedule": DEADLINE_SCAN_SECONDS,
     },
     "attachment-orphans-sweep": {

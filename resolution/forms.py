@@ -4,7 +4,7 @@ from django.db.models import Q
 from marketplace.forms import PageForm
 from sales.models import Order
 
-from .models import EXTENSION_MAX_DAYS, EXTENSION_MIN_DAYS
+from .models import EXTENSION_MAX_DAYS, EXTENSION_MIN_DAYS, TICKET_BODY_MAX
 
 
 class ReasonField(forms.CharField):
@@ -68,7 +68,7 @@ class TicketForm(forms.Form):
     )
     body = forms.CharField(
         label="How can we help?",
-        max_length=5000,
+        max_length=TICKET_BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": "Tell us what happened."},
     )
@@ -95,3 +95,17 @@ class TicketForm(forms.Form):
         if order is None:
             raise forms.ValidationError("None of your orders has this number.")
         return order
+
+
+class TicketReplyForm(PageForm):
+    id_prefix = "reply"
+
+    body = forms.CharField(
+        label="Your reply",
+        max_length=TICKET_BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Write your reply.",
+            "max_length": "Keep your reply to %(limit_value)d characters (it has %(show_value)d).",
+        },
+    )

@@ -31,4 +31,5 @@ urlpatterns = [
     path("support/", views.ticket_list, name="tickets"),
     path("support/new/", views.ticket_create, name="ticket_create"),
     path("support/<int:pk>/", views.ticket_detail, name="ticket_detail"),
+    path("support/<int:pk>/reply/", views.ticket_reply, name="ticket_reply"),
 ]

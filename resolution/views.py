@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from marketplace.limits import rate_limited
@@ -20,9 +21,16 @@ from .forms import (
     ExtensionRequestForm,
     LateCancelForm,
     TicketForm,
+    TicketReplyForm,
     VacationForm,
 )
-from .models import CancellationRequest, ExtensionRequest, RequestState, SupportTicket
+from .models import (
+    CancellationRequest,
+    ExtensionRequest,
+    RequestState,
+    SupportTicket,
+    TicketStatus,
+)
 
 
 def _request_for(order, model, pk):
@@ -189,9 +197,47 @@ def ticket_create(request):
     return render(request, "resolution/ticket_form.html", {"form": form})
 
 
-@login_required
-def ticket_detail(request, pk):
-    ticket = get_object_or_404(
+def _own_ticket(request, pk):
+    # Another user's ticket is a 404, for staff too: support reads tickets
+    # in the admin, the page is the user's.
+    return get_object_or_404(
         SupportTicket.objects.select_related("order"), pk=pk, user=request.user
     )
-    return render(request, "resolution/ticket_detail.html", {"ticket": ticket})
+
+
+def _ticket_page(request, ticket, form, status=200):
+    context = {
+        "ticket": ticket,
+        "conversation": ticket.messages.select_related("author"),
+        "form": form,
+    }
+    return render(request, "resolution/ticket_detail.html", context, status=status)
+
+
+@login_required
+def ticket_detail(request, pk):
+    return _ticket_page(request, _own_ticket(request, pk), TicketReplyForm())
+
+
+@login_required
+@require_POST
+@rate_limited("ticket")
+def ticket_reply(request, pk):
+    ticket = _own_ticket(request, pk)
+    form = TicketReplyForm(request.POST)
+    if not form.is_valid():
+        return _ticket_page(request, ticket, form, status=400)
+    reopened = ticket.status == TicketStatus.CLOSED
+    try:
+        message = services.ticket_reply(
+            ticket=ticket, author=request.user, body=form.cleaned_data["body"]
+        )
+    except services.RequestError as error:
+        messages.error(request, str(error))
+        return redirect("resolution:ticket_detail", pk=ticket.pk)
+    sent = (
+        "Your reply was sent and the ticket is open again." if reopened else "Your reply was sent."
+    )
+    messages.success(request, f"{sent} Our support team will get back to you shortly.")
+    url = reverse("resolution:ticket_detail", args=[ticket.pk])
+    return redirect(f"{url}#ticket-message-{message.pk}")

@@ -271,7 +271,7 @@ def test_support_tickets_past_the_limit_get_429_and_nothing_is_written(client, s
 
     refused = client.post(url, {"subject": "Help 3", "body": "Please"})
 
-    _assert_429(refused, "support tickets")
+    _assert_429(refused, "support tickets and replies")
     assert SupportTicket.objects.count() == 2
     assert client.get(url).status_code == 200  # reading the form is not limited
 

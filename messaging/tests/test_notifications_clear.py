@@ -129,7 +129,7 @@ def test_opening_the_order_leaves_a_ticket_answer_about_it_unread(client):
     ticket = resolution.ticket_create(
         user=order.buyer, subject="Refund?", body="Can I get a refund?", order=order
     )
-    resolution.ticket_answer(ticket=ticket, staff=UserFactory(is_staff=True), answer="Yes.")
+    resolution.ticket_reply(ticket=ticket, author=UserFactory(is_staff=True), body="Yes.")
     client.force_login(order.buyer)
 
     assert _badge(client.get(order.get_absolute_url()).content.decode()) == 1

@@ -36,7 +36,13 @@ from messaging.attachments import check_upload
 from messaging.models import Message, MessageKind, Notification, NotificationKind
 from messaging.services import message_send
 from resolution import services as resolution
-from resolution.models import CancellationRequest, ExtensionRequest, RequestState, SupportTicket
+from resolution.models import (
+    CancellationRequest,
+    ExtensionRequest,
+    RequestState,
+    SupportTicket,
+    TicketMessage,
+)
 from resolution.services import _fmt as notice_date  # how its notices write a date
 from sales import services
 from sales.models import EventKind, Order, OrderEvent, State
@@ -666,8 +672,7 @@ SUPPORT_PERMISSIONS = [
     "view_cancellationrequest",
     "view_supportticket",
     "change_supportticket",
-    "view_job",
-    "change_job",
+    "view_job",  # view only: a change of a Job's seller or price would bypass the seller
     "view_user",
 ]
 
@@ -719,6 +724,8 @@ class Command(BaseCommand):
         group, _ = Group.objects.get_or_create(name="Support")
         if not group.permissions.exists():
             group.permissions.set(Permission.objects.filter(codename__in=SUPPORT_PERMISSIONS))
+        # Older demo databases let support change Jobs.
+        group.permissions.remove(*Permission.objects.filter(codename="change_job"))
         people = LOGINS + [(u, None, "", first, last, tz) for u, first, last, tz in PEOPLE]
         users = {}
         for i, (username, password, role, first, last, tz) in enumerate(people):
@@ -1089,31 +1096,61 @@ class DemoOrders:
         s.accept(self.ago(days=45))
 
     def tickets(self):
+        """The buyer's ticket, answered after a short back-and-forth; the
+        seller's, waiting for support."""
+        turns = [
+            (
+                self.buyer,
+                self.ago(days=6, hours=3),
+                "Can I ask for more than one change in a revision?",
+            ),
+            (
+                self.support,
+                self.ago(days=5, hours=21),
+                "Yes: put every change in one revision request, and the seller reworks "
+                "them together.",
+            ),
+            (
+                self.buyer,
+                self.ago(days=5, hours=20),
+                "Thanks! And once the revisions included in the order are used up?",
+            ),
+            (
+                self.support,
+                self.ago(days=5, hours=18),
+                "Then write to the seller in the order's conversation: most are glad to "
+                "help. If you can't agree, open a ticket about the order and we'll look "
+                "at it with you.",
+            ),
+        ]
+        (_, asked, question), *replies = turns
         ticket = resolution.ticket_create(
-            user=self.buyer,
-            subject="How do revisions work?",
-            body="Can I ask for more than one change in a revision?",
-            order=None,
+            user=self.buyer, subject="How do revisions work?", body=question, order=None
         )
-        resolution.ticket_answer(
-            ticket=ticket,
-            staff=self.support,
-            answer="Yes: put every change in one revision request, and the seller reworks "
-            "them together.",
+        ticket.messages.update(created_at=asked)
+        for author, when, body in replies:
+            message = resolution.ticket_reply(ticket=ticket, author=author, body=body)
+            TicketMessage.objects.filter(pk=message.pk).update(created_at=when)
+            Notification.objects.filter(
+                recipient=self.buyer,
+                kind=NotificationKind.TICKET_ANSWERED,
+                key=f"ticket:{ticket.pk}:msg:{message.pk}",
+            ).update(created_at=when, read_at=when + timedelta(hours=1))
+        SupportTicket.objects.filter(pk=ticket.pk).update(
+            created_at=asked, last_message_at=turns[-1][1]
         )
-        asked, answered = self.ago(days=6, hours=3), self.ago(days=5, hours=21)
-        SupportTicket.objects.filter(pk=ticket.pk).update(created_at=asked, answered_at=answered)
-        Notification.objects.filter(
-            recipient=self.buyer,
-            kind=NotificationKind.TICKET_ANSWERED,
-            url__endswith=f"/{ticket.pk}/",
-        ).update(created_at=answered, read_at=answered + timedelta(hours=1))
+        asked = self.ago(hours=26)
         ticket = resolution.ticket_create(
             user=self.seller,
             subject="Payout date",
             body="When will the money for my completed orders arrive?",
         )
-        SupportTicket.objects.filter(pk=ticket.pk).update(created_at=self.ago(hours=26))
+        ticket.messages.update(created_at=asked)
+        SupportTicket.objects.filter(pk=ticket.pk).update(created_at=asked, last_message_at=asked)
+        # Like the demo notices: not e-mailed to SUPPORT_EMAIL.
+        TicketMessage.objects.filter(support_email_due=True, support_emailed_at=None).update(
+            support_emailed_at=F("created_at")
+        )
 
 
 class Story:
