@@ -20,6 +20,7 @@ from tqdm import tqdm
 from accounts.models import User
 from jobs.models import Job
 from messaging.models import Message
+from resolution.models import CancellationRequest, ExtensionRequest
 from sales.counts import order_counts_rebuild
 from sales.models import NUMBER_ALPHABET, NUMBER_LENGTH, Order, OrderEvent
 
@@ -265,7 +266,8 @@ def load(n_orders, *, big=None, seed=42):
             }
 
     _copy(Message, messages(), n_messages, "messages")
-    _reset_sequences(User, Job, Order, OrderEvent, Message)
+    _open_requests(now)
+    _reset_sequences(User, Job, Order, OrderEvent, Message, ExtensionRequest, CancellationRequest)
     # COPY went round the services: count the tabs from the orders once.
     order_counts_rebuild()
     with connection.cursor() as cursor:
@@ -277,6 +279,52 @@ def load(n_orders, *, big=None, seed=42):
         "thread_order": thread_number,
         "thread_buyer": thread_buyer,
     }
+
+
+def _open_requests(now):
+    """Requests waiting for an answer, as support's "open request" filter
+    finds them: an extension on about 1 in 100 active orders, a cancellation
+    on about 1 in 100 open ones."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, seller_id FROM sales_order WHERE state = 'active' AND id % 97 = 0"
+        )
+        extensions = cursor.fetchall()
+        cursor.execute(
+            "SELECT id, buyer_id FROM sales_order "
+            "WHERE state IN ('pending', 'active', 'delivered') AND id % 89 = 0"
+        )
+        cancellations = cursor.fetchall()
+
+    def asked(i):  # within the last two days, each at its own time
+        return {"state": "open", "created_at": now - timedelta(seconds=37 * i % 172_800)}
+
+    _copy(
+        ExtensionRequest,
+        (
+            {
+                "id": i + 1,
+                "order_id": order,
+                "requested_by_id": by,
+                "reason": "More time.",
+                "days": 3,
+            }
+            | asked(i)
+            for i, (order, by) in enumerate(extensions)
+        ),
+        len(extensions),
+        "extension requests",
+    )
+    _copy(
+        CancellationRequest,
+        (
+            {"id": i + 1, "order_id": order, "requested_by_id": by, "reason": "Plans changed."}
+            | asked(i)
+            for i, (order, by) in enumerate(cancellations)
+        ),
+        len(cancellations),
+        "cancellation requests",
+    )
 
 
 def vacuum_analyze():

@@ -28,9 +28,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bench.support import support_goals, support_pages, support_table
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/marketplace_bench"
-PORT = 8099
+PORT = int(os.environ.get("BENCH_PORT", "8099"))  # two runs at once need two ports
 # Sessions made here must be readable by the gunicorn workers: one key.
 SECRET_KEY = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 
@@ -91,13 +93,15 @@ def _pages(ids):
         ("Sales, search", big, "/sales/?tab=completed&q=bench_buyer_12"),
         ("Sales, small seller", small, "/sales/?tab=completed"),
         ("Order page, 500-message thread", buyer, f"/orders/{ids['thread_order']}/"),
-        ("Bare view (framework floor)", big, "/ping"),
     ]
+    pages += support_pages(ids)
+    pages.append(("Bare view (framework floor)", big, "/ping"))
     return pages
 
 
-def measure_queries(pages):
-    """Each page's queries, with the time of each by EXPLAIN ANALYZE."""
+def measure_queries(pages, sizes=None):
+    """Each page's queries, with the time of each by EXPLAIN ANALYZE (and
+    each page's size in bytes into ``sizes``)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -110,6 +114,8 @@ def measure_queries(pages):
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
+        if sizes is not None:
+            sizes[label] = len(response.content)
         timings = []
         with connection.cursor() as cursor:
             for query in ctx.captured_queries:
@@ -326,7 +332,9 @@ def _machine():
     )
 
 
-def write_report(path, *, n_orders, big, queries, load, scans, duration, machine, load_seconds):
+def write_report(
+    path, *, n_orders, big, queries, load, scans, duration, machine, load_seconds, sizes=None
+):
     floor = load.get("Bare view (framework floor)", {}).get("saturation") or 1
     lines = [
         "# Benchmarks",
@@ -350,6 +358,7 @@ def write_report(path, *, n_orders, big, queries, load, scans, duration, machine
             f"{_ms(r['p50'])} | {_ms(r['p95'])} | {_ms(r['p99'])} | "
             f"{', '.join(f'{k}: {v}' for k, v in r['codes'].items())} |"
         )
+    lines += support_table(queries, load, sizes or {})
     lines += ["", "## Queries of each page (EXPLAIN ANALYZE)", ""]
     for label, timings in queries.items():
         total = sum(t for _, t in timings if t is not None)
@@ -377,7 +386,7 @@ def write_report(path, *, n_orders, big, queries, load, scans, duration, machine
                 f"| {name} | {size:,} | {r['query_ms']:.2f} | {r['run_s']:.2f} | {r['acted']} |"
             )
     lines += ["", "## Goals", "", "| measure | goal | measured | met |", "|---|---|---|---|"]
-    for measure, goal, measured, met in goals(queries, load, scans):
+    for measure, goal, measured, met in goals(queries, load, scans, sizes or {}):
         lines.append(f"| {measure} | {goal} | {measured} | {'yes' if met else '**no**'} |")
     # A written account of unmet goals is kept across runs.
     previous = Path(path).read_text() if Path(path).exists() else ""
@@ -392,7 +401,7 @@ def _ms(value):
     return "-" if value is None else f"{value:.1f}"
 
 
-def goals(queries, load, scans):
+def goals(queries, load, scans, page_sizes=None):
     sales = [k for k in load if k.startswith("Sales, ") and "small" not in k]
     floor = load.get("Bare view (framework floor)", {}).get("saturation") or 1
     max_q = max((len(queries[k]) for k in queries if k.startswith("Sales")), default=0)
@@ -433,6 +442,7 @@ def goals(queries, load, scans):
             f"{len(thread)} (pinned by a test at 1 and 41 messages)",
             True,
         )
+    yield from support_goals(queries, load, page_sizes or {})
 
 
 def main(argv=None):
@@ -467,7 +477,8 @@ def main(argv=None):
 
     pages = _pages(ids)
     print("Queries of each page…")
-    queries = measure_queries(pages)
+    page_sizes = {}
+    queries = measure_queries(pages, page_sizes)
     print("Load…")
     load_results = measure_load(url, pages, ids, args.duration)
     print("Deadline scans…")
@@ -484,6 +495,7 @@ def main(argv=None):
         duration=args.duration,
         machine=machine,
         load_seconds=load_seconds,
+        sizes=page_sizes,
     )
     print(f"Wrote {args.output}")
 

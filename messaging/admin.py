@@ -1,15 +1,49 @@
 from django.contrib import admin
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.html import format_html_join
 
 from .models import Message, Notification
 
 
+def attachment_links(message):
+    """Each file of a message as a link staff may open: the order's admin
+    serves it and records each opening on the order's timeline."""
+    links = format_html_join(
+        ", ",
+        '<a href="{}">{}</a> ({})',
+        (
+            (
+                reverse("admin:sales_order_attachment", args=[message.order_id, a.pk]),
+                a.name,
+                filesizeformat(a.size),
+            )
+            for a in message.attachments.all()
+        ),
+    )
+    return links or "-"
+
+
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "order", "sender", "kind")
+    """Messages, read-only. An order's page links here for its whole thread
+    (``?order__id__exact=<id>``), page by page, oldest first."""
+
+    list_display = ("created_at", "order", "sender", "kind", "body", "files")
     list_filter = ("kind",)
     search_fields = ("=order__number", "sender__username")
     list_select_related = ("order", "sender")
-    readonly_fields = ("order", "sender", "kind", "body", "created_at")
+    readonly_fields = ("order", "sender", "kind", "body", "files", "created_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("attachments")
+
+    @admin.display(description="files")
+    def files(self, message):
+        return attachment_links(message)
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_add_permission(self, request):
         return False

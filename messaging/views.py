@@ -41,28 +41,40 @@ def message_send(request, number):
     return done(request, f"{order.get_absolute_url()}#conversation")
 
 
-@login_required
-def attachment_download(request, number, pk):
-    """Serve a file only to the buyer and seller of its order."""
-    order = order_for_participant(request.user, number)
-    attachment = get_object_or_404(Attachment, pk=pk, message__order=order)
+class AttachmentUnavailable(Exception):
+    """The attachment storage can't be reached just now."""
+
+    text = "This file can't be fetched just now. Please try again in a few minutes."
+
+
+def attachment_response(attachment):
+    """The stored file as a download, never shown inline. The caller has
+    checked who may have it. Raises ``Http404`` when the file is gone and
+    ``AttachmentUnavailable`` when the storage is down."""
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404("This file is no longer available.") from None
-    except Exception:  # the storage is down (S3 unreachable)
+    except Exception as error:  # the storage is down (S3 unreachable)
         logger.error("Opening attachment %s failed", attachment.pk, exc_info=True)
-        return refuse(
-            request,
-            order,
-            "This file can't be fetched just now. Please try again in a few minutes.",
-        )
+        raise AttachmentUnavailable from error
     response = FileResponse(
         handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+def attachment_download(request, number, pk):
+    """Serve a file only to the buyer and seller of its order."""
+    order = order_for_participant(request.user, number)
+    attachment = get_object_or_404(Attachment, pk=pk, message__order=order)
+    try:
+        return attachment_response(attachment)
+    except AttachmentUnavailable:
+        return refuse(request, order, AttachmentUnavailable.text)
 
 
 @login_required

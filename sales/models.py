@@ -174,6 +174,24 @@ class Order(FSMModelMixin, models.Model):
             models.Index(
                 fields=["delivered_at"], condition=Q(state="delivered"), name="order_scan_review"
             ),
+            # Support's Order list in the admin: newest first (the admin adds
+            # -id to make the order total), alone or within one state; the
+            # clock filters (late, due soon) by due date; the canceled orders
+            # by who canceled them. The clock filters ask for started orders
+            # (every active order is), so this index serves them and not the
+            # scans, which keep their own smaller ones.
+            models.Index(fields=["-created_at", "-id"], name="order_new"),
+            models.Index(fields=["state", "-created_at", "-id"], name="order_state_new"),
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(state="active", started_at__isnull=False),
+                name="order_active_due",
+            ),
+            models.Index(
+                fields=["canceled_by", "-created_at", "-id"],
+                condition=Q(state="canceled"),
+                name="order_canceled_by_new",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -376,6 +394,8 @@ class EventKind(models.TextChoices):
     CANCELLATION_DECLINED = "cancellation_declined", "Cancellation declined"
     CANCELLATION_WITHDRAWN = "cancellation_withdrawn", "Cancellation withdrawn"
     REQUEST_CLOSED = "request_closed", "Request closed: the order moved on"
+    # Staff-only: shown in the admin, never on the buyer's and seller's page.
+    ATTACHMENT_OPENED = "attachment_opened", "Attachment opened by support"
 
 
 class OrderCount(models.Model):

@@ -169,7 +169,12 @@ def _stream_context(order, user, unread_since=None, everything=False, version=No
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
         .order_by("-created_at", "-pk")
     )
-    events = order.events.select_related("actor").order_by("-created_at", "-pk")
+    # Support opening a file is the admin's audit trail, not the parties' story.
+    events = (
+        order.events.exclude(kind=EventKind.ATTACHMENT_OPENED)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+    )
     if not everything:
         messages, events = messages[: STREAM_LIMIT + 1], events[: STREAM_LIMIT + 1]
     stream = sorted(
