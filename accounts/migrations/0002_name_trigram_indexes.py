@@ -1,32 +1,31 @@
-"""Trigram indexes on people's names, on PostgreSQL: a search for part of a
-name (``icontains``, which Django writes as UPPER(col::text) LIKE UPPER(%s))
-finds the people from the index instead of reading every user. SQLite has
-no such index and searches by reading, which its sizes allow."""
+"""Indexes for finding people, on PostgreSQL (the Sales page's search and
+support's order search in the admin).
+
+- Part of a name: ``icontains`` is UPPER(col::text) LIKE UPPER('%term%'), so
+  the trigram indexes are on that expression.
+- A username or e-mail typed whole, in any case: ``iexact`` is
+  UPPER(col::text) = UPPER('…'), which the unique indexes can't serve."""
 
 from django.db import migrations
 
-FIELDS = ("username", "first_name", "last_name")
+from marketplace.migration_operations import TRIGRAM_EXTENSION, PostgreSQLOnly
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    # pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it.
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    for field in FIELDS:
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS user_{field}_trgm ON accounts_user "
-            f"USING gin ((UPPER({field}::text)) gin_trgm_ops)"
-        )
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for field in FIELDS:
-        schema_editor.execute(f"DROP INDEX IF EXISTS user_{field}_trgm")
+def _index(name, sql):
+    return PostgreSQLOnly(
+        sql=f'CREATE INDEX {name} ON "accounts_user" {sql}',
+        reverse_sql=f"DROP INDEX IF EXISTS {name}",
+    )
 
 
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0001_initial")]
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [
+        TRIGRAM_EXTENSION,
+        *(
+            _index(f"user_{field}_trgm", f'USING gin ((UPPER("{field}"::text)) gin_trgm_ops)')
+            for field in ("username", "first_name", "last_name")
+        ),
+        _index("user_username_upper", '(UPPER("username"::text))'),
+        _index("user_email_upper", '(UPPER("email"::text))'),
+    ]

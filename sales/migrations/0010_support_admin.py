@@ -3,22 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
-
-class PostgreSQLOnly(migrations.RunSQL):
-    """SQL that only PostgreSQL runs: on SQLite the admin's search works
-    without these indexes (the tables are small there)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from marketplace.migration_operations import TRIGRAM_EXTENSION, PostgreSQLOnly
 
 
 class Migration(migrations.Migration):
     dependencies = [
+        ("accounts", "0002_name_trigram_indexes"),
         ("jobs", "0001_initial"),
         ("sales", "0009_job_started_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -79,27 +69,10 @@ class Migration(migrations.Migration):
         # Support's search in the admin (sales/admin.py, OrderAdmin.get_search_results).
         # Part of a Job title: title__icontains is UPPER("title"::text) LIKE
         # UPPER('%term%') on PostgreSQL, so the trigram index is on that expression.
-        # pg_trgm is a trusted extension: the database owner may create it. It
-        # stays on the way back: other indexes may use it.
-        PostgreSQLOnly(
-            sql="CREATE EXTENSION IF NOT EXISTS pg_trgm",
-            reverse_sql=migrations.RunSQL.noop,
-        ),
+        TRIGRAM_EXTENSION,
         PostgreSQLOnly(
             sql='CREATE INDEX order_title_trgm ON "sales_order" USING gin '
             '(UPPER("title"::text) gin_trgm_ops)',
             reverse_sql="DROP INDEX IF EXISTS order_title_trgm",
-        ),
-        # A username or e-mail typed in any case: username__iexact and
-        # email__iexact are UPPER("username"::text) = UPPER('…'), which the
-        # unique indexes can't serve. These live on the users' table but serve
-        # only this search, so they are made (and dropped) here.
-        PostgreSQLOnly(
-            sql='CREATE INDEX user_username_upper ON "accounts_user" (UPPER("username"::text))',
-            reverse_sql="DROP INDEX IF EXISTS user_username_upper",
-        ),
-        PostgreSQLOnly(
-            sql='CREATE INDEX user_email_upper ON "accounts_user" (UPPER("email"::text))',
-            reverse_sql="DROP INDEX IF EXISTS user_email_upper",
         ),
     ]

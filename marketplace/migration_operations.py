@@ -1,0 +1,23 @@
+"""Migration operations the apps share."""
+
+from django.db import migrations
+
+
+class PostgreSQLOnly(migrations.RunSQL):
+    """SQL only PostgreSQL runs (trigram and expression indexes for search).
+    On SQLite the searches read their tables, which its sizes allow."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+# pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may
+# create it. It stays on the way back: other indexes may use it.
+TRIGRAM_EXTENSION = PostgreSQLOnly(
+    sql="CREATE EXTENSION IF NOT EXISTS pg_trgm", reverse_sql=migrations.RunSQL.noop
+)
