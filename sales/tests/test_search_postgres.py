@@ -5,7 +5,7 @@ buyer and Job indexes, never by reading all of a seller's orders."""
 import re
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -13,7 +13,10 @@ from accounts.models import User
 from factories import JobFactory, OrderFactory, UserFactory
 from sales.models import Order, State
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+# As in test_admin_postgres: the rows are committed and then flushed, and the
+# statistics are taken in a transaction that is rolled back, so nothing is
+# left to sway other tests' plans.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _plan(sql, *, seqscan):
@@ -53,11 +56,12 @@ def seller_and_buyer():
         )
         for i in range(3000)
     )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE sales_order")
-        cursor.execute("ANALYZE accounts_user")
-        cursor.execute("ANALYZE jobs_job")
-    return job.seller, buyer
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for table in ("sales_order", "accounts_user", "jobs_job"):
+                cursor.execute(f"ANALYZE {table}")
+        yield job.seller, buyer
+        transaction.set_rollback(True)
 
 
 @pytest.mark.parametrize("q", ["marguer", "Duras", "podcast"])
