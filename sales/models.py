@@ -398,6 +398,10 @@ class EventKind(models.TextChoices):
     ATTACHMENT_OPENED = "attachment_opened", "Attachment opened by support"
 
 
+# Support's audit trail: on the admin's timeline, not in the parties' stream.
+STAFF_ONLY_EVENTS = [EventKind.ATTACHMENT_OPENED]
+
+
 class OrderCount(models.Model):
     """How many orders a user has in each state, as seller and as buyer: the
     tab counts, read as five small rows instead of counting every order a

@@ -470,14 +470,18 @@ def with_row_flags(qs, user, role):
 
 
 def order_version(order):
-    """Changes whenever the order's stream or state does: polled by open pages."""
-    from .models import OrderEvent
+    """Changes whenever the order's stream or state does: polled by open pages
+    (support opening a file is not in the stream, so it changes nothing)."""
+    from .models import STAFF_ONLY_EVENTS, OrderEvent
 
     last = (
         Order.objects.filter(pk=order.pk)
         .values(
             event=Subquery(
-                OrderEvent.objects.filter(order=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+                OrderEvent.objects.filter(order=OuterRef("pk"))
+                .exclude(kind__in=STAFF_ONLY_EVENTS)
+                .order_by("-pk")
+                .values("pk")[:1]
             ),
             message=Subquery(
                 Message.objects.filter(order=OuterRef("pk")).order_by("-pk").values("pk")[:1]

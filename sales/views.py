@@ -17,11 +17,10 @@ from messaging.forms import MessageForm
 from messaging.models import Attachment, MessageKind
 from messaging.services import MessagingError, thread_mark_read
 from resolution.forms import CancellationRequestForm, ExtensionRequestForm, LateCancelForm
-from resolution.models import RequestState
 
 from . import actions, charts, metrics, selectors, services
 from .forms import DeliverForm, RequirementsForm, RevisionForm
-from .models import EventKind, State
+from .models import STAFF_ONLY_EVENTS, EventKind, State
 
 PRIORITY_DESCRIPTIONS = {
     "seller": "Orders that need you now, most urgent first: each says why and by when.",
@@ -105,12 +104,11 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
     )
     extension_requests = list(order.extension_requests.select_related("requested_by"))
     cancellation_requests = list(order.cancellation_requests.select_related("requested_by"))
-    open_requests = [
-        r for r in chain(cancellation_requests, extension_requests) if r.state == RequestState.OPEN
+    open_extension = next((r for r in extension_requests if r.is_open), None)
+    open_cancellation = next((r for r in cancellation_requests if r.is_open), None)
+    waiting_for_me = [
+        r for r in (open_cancellation, open_extension) if r and r.requested_by_id != user.pk
     ]
-    open_extension = next((r for r in open_requests if r in extension_requests), None)
-    open_cancellation = next((r for r in open_requests if r in cancellation_requests), None)
-    waiting_for_me = [r for r in open_requests if r.requested_by_id != user.pk]
     allowed = actions.order_actions(order, user)
     forms_by_action = {
         "submit_requirements": (
@@ -169,9 +167,8 @@ def _stream_context(order, user, unread_since=None, everything=False, version=No
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
         .order_by("-created_at", "-pk")
     )
-    # Support opening a file is the admin's audit trail, not the parties' story.
     events = (
-        order.events.exclude(kind=EventKind.ATTACHMENT_OPENED)
+        order.events.exclude(kind__in=STAFF_ONLY_EVENTS)
         .select_related("actor")
         .order_by("-created_at", "-pk")
     )

@@ -87,6 +87,17 @@ def test_the_opening_is_not_on_the_parties_order_page(client, support, delivered
     assert 'data-event="attachment_opened"' not in html
 
 
+def test_the_opening_does_not_wake_the_parties_open_page(client, support, delivered_file):
+    from sales.selectors import order_version
+
+    order, attachment = delivered_file
+    before = order_version(order)
+    client.force_login(support)
+    assert client.get(_url(order, attachment)).status_code == 200
+    assert _openings(order).count() == 1
+    assert order_version(order) == before  # the live poll answers 204: nothing new
+
+
 def _viewer(name, order):
     if name == "staff_without_permission":
         return UserFactory(is_staff=True)
