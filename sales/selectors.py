@@ -59,25 +59,30 @@ SEARCH = "all"  # a search looks in every state
 NAME_FIELDS = ["username", "first_name", "last_name"]
 
 
-def _open_request_by(model, party):
-    """An open request on the row's order, asked by the row's ``party``."""
-    return Exists(
-        model.objects.filter(
-            order=OuterRef("pk"), state=RequestState.OPEN, requested_by=OuterRef(party)
-        )
-    )
+def _open_request_to(viewer, *models):
+    """Orders with an open request (of these kinds) that waits on the viewer:
+    asked by the other party. The rules only ever filter the viewer's own
+    orders, so 'not asked by the viewer' is 'asked by the other party', and
+    the subquery needs no join: ``id IN (orders of the open requests)``,
+    which PostgreSQL hashes once (open requests are few) instead of probing
+    the request table for each of a big seller's open orders."""
+    rule = Q(pk__in=[])
+    for model in models:
+        waiting = model.objects.filter(state=RequestState.OPEN).exclude(requested_by=viewer)
+        rule |= Q(pk__in=waiting.values("order_id"))
+    return rule
 
 
 @dataclass(frozen=True)
 class Reason:
-    """Why an order needs the viewer now. ``rule(now)`` is the one definition:
+    """Why an order needs the viewer now. ``rule(now, viewer)`` is the one definition:
     the strip counts with it, the Priority tab filters with it, and each row
     reads it back as an annotation, so the three always agree."""
 
     key: str
     label: str  # in the row
     short: str  # on the strip, where a phone has room for a word or two
-    rule: object  # (now) -> Q over the viewer's orders
+    rule: object  # (now, viewer) -> Q over the viewer's orders
     deadline: str  # which "by when" the row shows: see deadline_of()
 
 
@@ -87,29 +92,33 @@ REASONS = {
             "new",
             "New, not answered yet",
             "New",
-            lambda now: Q(state__in=[State.PENDING, State.ACTIVE], seller_first_message_at=None),
+            lambda now, viewer: Q(
+                state__in=[State.PENDING, State.ACTIVE], seller_first_message_at=None
+            ),
             "reply_by",
         ),
         Reason(
             "revision",
             "Revision asked for",
             "Revision",
-            lambda now: Q(state=State.ACTIVE, revisions_used__gt=0),
+            lambda now, viewer: Q(state=State.ACTIVE, revisions_used__gt=0),
             "due",
         ),
         Reason(
             "cancellation",
             "Cancellation request to answer",
             "Cancellation",
-            lambda now: Q(state__in=OPEN_STATES) & _open_request_by(CancellationRequest, "buyer"),
+            lambda now, viewer: (
+                Q(state__in=OPEN_STATES) & _open_request_to(viewer, CancellationRequest)
+            ),
             "request",
         ),
-        Reason("late", "Late", "Late", lambda now: clock_q("late", now), "late_since"),
+        Reason("late", "Late", "Late", lambda now, viewer: clock_q("late", now), "late_since"),
         Reason(
             "due_soon",
             "Due soon",
             "Due soon",
-            lambda now: clock_q("due_soon", now),
+            lambda now, viewer: clock_q("due_soon", now),
             "due",
         ),
     ],
@@ -118,26 +127,23 @@ REASONS = {
             "requirements",
             "Requirements to submit",
             "Requirements",
-            lambda now: Q(state=State.PENDING),
+            lambda now, viewer: Q(state=State.PENDING),
             "ordered",
         ),
         Reason(
             "review",
             "Delivery to review",
             "Review",
-            lambda now: Q(state=State.DELIVERED),
+            lambda now, viewer: Q(state=State.DELIVERED),
             "completes",
         ),
         Reason(
             "request",
             "Request waiting for your answer",
             "Request",
-            lambda now: (
+            lambda now, viewer: (
                 Q(state__in=OPEN_STATES)
-                & (
-                    _open_request_by(ExtensionRequest, "seller")
-                    | _open_request_by(CancellationRequest, "seller")
-                )
+                & _open_request_to(viewer, ExtensionRequest, CancellationRequest)
             ),
             "request",
         ),
@@ -149,11 +155,11 @@ def reasons_for(role):
     return REASONS[role]
 
 
-def priority_q(role, now):
+def priority_q(role, now, viewer):
     """Orders that need the viewer now: any of the role's reasons."""
     rule = Q(pk__in=[])
     for reason in REASONS[role]:
-        rule |= reason.rule(now)
+        rule |= reason.rule(now, viewer)
     return rule
 
 
@@ -174,8 +180,8 @@ def order_tab_counts(user, role, now=None):
     counts = {tab.value: by_state.get(tab.value, 0) for tab in TABS}
     counts.update(
         mine.filter(state__in=OPEN_STATES).aggregate(
-            **{r.key: Count("pk", filter=r.rule(now)) for r in REASONS[role]},
-            **{PRIORITY: Count("pk", filter=priority_q(role, now))},
+            **{r.key: Count("pk", filter=r.rule(now, user)) for r in REASONS[role]},
+            **{PRIORITY: Count("pk", filter=priority_q(role, now, user))},
         )
     )
     return counts
@@ -360,10 +366,10 @@ def orders_page(user, role, query: OrderListQuery, counts, now=None):
         reasons = REASONS[role]
         chosen = [r for r in reasons if r.key == query.flag]
         qs = qs.filter(state__in=OPEN_STATES).filter(
-            chosen[0].rule(now) if chosen else priority_q(role, now)
+            chosen[0].rule(now, user) if chosen else priority_q(role, now, user)
         )
         total = counts[query.flag or PRIORITY]
-        qs = with_reasons(qs, role, now).annotate(urgent_at=Coalesce("due_at", "created_at"))
+        qs = with_reasons(qs, user, role, now).annotate(urgent_at=Coalesce("due_at", "created_at"))
     else:
         qs = qs.filter(state=query.tab)
         total = counts[query.tab]
@@ -414,7 +420,7 @@ def _waiting_since(model, role):
     )
 
 
-def with_reasons(qs, role, now):
+def with_reasons(qs, user, role, now):
     """Each row reads back which reasons hold for it (``why_<key>``), by the
     same rules the strip counts with, and when the open request that waits
     on the viewer was made (its deadline follows from it)."""
@@ -423,7 +429,7 @@ def with_reasons(qs, role, now):
         waiting = Coalesce(waiting, _waiting_since(ExtensionRequest, role))
     return qs.annotate(
         **{
-            f"why_{r.key}": ExpressionWrapper(r.rule(now), output_field=BooleanField())
+            f"why_{r.key}": ExpressionWrapper(r.rule(now, user), output_field=BooleanField())
             for r in REASONS[role]
         },
         request_made_at=waiting,
