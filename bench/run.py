@@ -141,6 +141,7 @@ def _start_gunicorn(url):
         "SECURE": "false",
         "SECRET_KEY": SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": f"http://127.0.0.1:{PORT}",
         "LOG_LEVEL": "WARNING",
         # One user posting as fast as the machine allows is the point here.
         "RATE_LIMIT_MESSAGES": "100000000/60",

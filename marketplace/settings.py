@@ -196,7 +196,20 @@ STORAGES = {
     },
 }
 
-vars().update(env.email_url("EMAIL_URL"))
+_email = env.email_url("EMAIL_URL")
+vars().update(_email)
+# Mail nobody receives: the development default prints it, tests keep it.
+_UNDELIVERED_MAIL = (
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+)
+if not DEBUG and ("EMAIL_URL" not in os.environ or _email["EMAIL_BACKEND"] in _UNDELIVERED_MAIL):
+    raise environ.ImproperlyConfigured(
+        "Set EMAIL_URL to a mail server (e.g. smtp+tls://user:pass@host:587) when DEBUG is "
+        "false: notices would otherwise never reach anyone. EMAIL_URL=dummymail:// sends none "
+        "on purpose."
+    )
 # A hung mail server must not outlast a sender's claim on a notice.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
@@ -248,6 +261,16 @@ _host = env.str("HOST", default="127.0.0.1")
 _host = "127.0.0.1" if _host in ("", "0.0.0.0", "::") else _host
 _host = f"[{_host}]" if ":" in _host else _host  # an IPv6 address in a URL
 SITE_URL = env.str("SITE_URL", default=f"http://{_host}:{env.int('PORT', default=8000)}")
+if not DEBUG:
+    from urllib.parse import urlsplit
+
+    _site = urlsplit(os.environ.get("SITE_URL", ""))
+    if _site.scheme not in ("http", "https") or not _site.hostname:
+        raise environ.ImproperlyConfigured(
+            "Set SITE_URL to the address people reach the site at (e.g. "
+            "https://marketplace.example.com) when DEBUG is false: every e-mailed link "
+            "starts with it."
+        )
 
 # Celery: Redis in production and CI (REDIS_URL); with no REDIS_URL, kombu's
 # filesystem transport under data/celery, so a bare machine needs no server.

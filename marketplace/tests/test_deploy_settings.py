@@ -26,6 +26,8 @@ def _production_env(tmp_path, **extra):
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "marketplace.example.com",
+        "SITE_URL": "https://marketplace.example.com",
+        "EMAIL_URL": "smtp+tls://mailer:secret@mail.example.com:587",
         "STATIC_ROOT": str(tmp_path / "static"),
         "DATA_DIR": str(tmp_path / "data"),
         "DJANGO_SETTINGS_MODULE": "marketplace.settings",
@@ -54,6 +56,46 @@ def test_production_refuses_to_start_with_the_development_secret_key(tmp_path):
 
     assert result.returncode != 0
     assert "Set SECRET_KEY when DEBUG is false." in result.stderr
+
+
+@pytest.mark.parametrize(
+    "missing, value, message",
+    [
+        ("SITE_URL", None, "Set SITE_URL to the address people reach the site at"),
+        ("SITE_URL", "marketplace.example.com", "Set SITE_URL to the address people reach"),
+        ("SITE_URL", "ftp://marketplace.example.com", "Set SITE_URL to the address people"),
+        ("EMAIL_URL", None, "Set EMAIL_URL to a mail server"),
+        ("EMAIL_URL", "consolemail://", "Set EMAIL_URL to a mail server"),
+        ("EMAIL_URL", "memorymail://", "Set EMAIL_URL to a mail server"),
+        ("EMAIL_URL", "filemail:////tmp/mail", "Set EMAIL_URL to a mail server"),
+    ],
+)
+def test_production_refuses_to_start_half_configured(tmp_path, missing, value, message):
+    env = _production_env(tmp_path)
+    env.pop(missing)
+    if value is not None:
+        env[missing] = value
+
+    result = manage(env, "check")
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_may_send_no_mail_on_purpose(tmp_path):
+    result = manage(_production_env(tmp_path, EMAIL_URL="dummymail://"), "check")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_development_needs_neither_site_url_nor_a_mail_server(tmp_path):
+    env = _production_env(tmp_path)
+    for key in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "EMAIL_URL"):
+        env.pop(key)
+
+    result = manage(env, "check")
+
+    assert result.returncode == 0, result.stderr
 
 
 def _settings_in(env):
