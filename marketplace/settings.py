@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from kombu import Queue
 
 from marketplace.rates import parse_rate
 
@@ -300,6 +301,18 @@ else:
         "store_processed": False,
         "polling_interval": 0.5,
     }
+# Two queues, so a deadline scan never waits behind a backlog of e-mail: a
+# worker started without -Q consumes both, taking from each in turn (so a
+# scan waits for one e-mail at most); `-Q scans` and `-Q email` scale them
+# apart (docs/deploy.md). Everything not routed to "email" is a scan.
+CELERY_TASK_QUEUES = (Queue("scans"), Queue("email"))
+CELERY_TASK_DEFAULT_QUEUE = "scans"
+CELERY_TASK_ROUTES = {
+    "messaging.tasks.send_notification_email": {"queue": "email"},
+    "messaging.tasks.sweep_unsent_notifications": {"queue": "email"},
+    "resolution.tasks.email_support": {"queue": "email"},
+    "resolution.tasks.sweep_support_emails": {"queue": "email"},
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message to redeliver
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

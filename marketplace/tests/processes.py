@@ -39,6 +39,17 @@ def conninfo():
     )
 
 
+def database_url():
+    """The test database as a DATABASE_URL, for a process started by a test."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    return (
+        f"postgres://{quote(db['USER'], safe='')}:{quote(db['PASSWORD'] or '', safe='')}"
+        f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
 def use_broker(url):
     """Point the Celery app at ``url``, dropping its cached connection and
     producer pools so the next publish connects there."""
@@ -113,14 +124,10 @@ class Worker:
         self.log_path = directory / f"worker-{name}.log"
         self.mail_dir = directory / "mail"
         self.process = None
-        db = settings.DATABASES["default"]
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "marketplace.settings",
-            "DATABASE_URL": (
-                f"postgres://{quote(db['USER'], safe='')}:{quote(db['PASSWORD'] or '', safe='')}"
-                f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-            ),
+            "DATABASE_URL": database_url(),
             "REDIS_URL": broker_url,
             # django-environ drops the first slash of the path: three, then "/tmp/...".
             "EMAIL_URL": f"filemail:///{self.mail_dir}",
