@@ -13,12 +13,15 @@ from marketplace.migration_operations import TRIGRAM_EXTENSION, PostgreSQLOnly
 
 def _index(name, sql):
     return PostgreSQLOnly(
-        sql=f'CREATE INDEX {name} ON "accounts_user" {sql}',
-        reverse_sql=f"DROP INDEX IF EXISTS {name}",
+        sql=f'CREATE INDEX CONCURRENTLY {name} ON "accounts_user" {sql}',
+        reverse_sql=f"DROP INDEX CONCURRENTLY IF EXISTS {name}",
     )
 
 
 class Migration(migrations.Migration):
+    # CONCURRENTLY keeps the users table writable while the indexes build;
+    # PostgreSQL allows it only outside a transaction.
+    atomic = False
     dependencies = [("accounts", "0001_initial")]
     operations = [
         TRIGRAM_EXTENSION,

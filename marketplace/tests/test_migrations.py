@@ -33,3 +33,23 @@ def test_the_apps_migrate_to_zero_and_back():
 
     call_command("migrate", verbosity=0)
     assert set(connection.introspection.table_names()) == tables
+
+
+def _index_definition(name):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_sales_page_index_is_swapped_in_place_both_ways():
+    # Built beside the old one and renamed, so the name never goes missing.
+    call_command("migrate", "sales", "0010", verbosity=0)
+    (before,) = _index_definition("order_seller_state_due")
+    call_command("migrate", "sales", verbosity=0)
+    (after,) = _index_definition("order_seller_state_due")
+
+    assert before.endswith("INCLUDE (seller_first_message_at)")
+    assert after.endswith("INCLUDE (seller_first_message_at, revisions_used)")
+    assert _index_definition("order_seller_state_due_next") == []

@@ -3,10 +3,18 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from marketplace.migration_operations import TRIGRAM_EXTENSION, PostgreSQLOnly
+from marketplace.migration_operations import (
+    TRIGRAM_EXTENSION,
+    AddIndexConcurrently,
+    PostgreSQLOnly,
+)
 
 
 class Migration(migrations.Migration):
+    # The indexes are built CONCURRENTLY on PostgreSQL: the orders table stays
+    # writable while they build, which PostgreSQL allows outside a transaction.
+    atomic = False
+
     dependencies = [
         ("accounts", "0002_name_trigram_indexes"),
         ("jobs", "0001_initial"),
@@ -42,15 +50,15 @@ class Migration(migrations.Migration):
                 max_length=32,
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="order",
             index=models.Index(fields=["-created_at", "-id"], name="order_new"),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="order",
             index=models.Index(fields=["state", "-created_at", "-id"], name="order_state_new"),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="order",
             index=models.Index(
                 condition=models.Q(("state", "canceled")),
@@ -58,7 +66,7 @@ class Migration(migrations.Migration):
                 name="order_canceled_by_new",
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="order",
             index=models.Index(
                 condition=models.Q(("started_at__isnull", False), ("state", "active")),
@@ -71,8 +79,8 @@ class Migration(migrations.Migration):
         # UPPER('%term%') on PostgreSQL, so the trigram index is on that expression.
         TRIGRAM_EXTENSION,
         PostgreSQLOnly(
-            sql='CREATE INDEX order_title_trgm ON "sales_order" USING gin '
+            sql='CREATE INDEX CONCURRENTLY order_title_trgm ON "sales_order" USING gin '
             '(UPPER("title"::text) gin_trgm_ops)',
-            reverse_sql="DROP INDEX IF EXISTS order_title_trgm",
+            reverse_sql="DROP INDEX CONCURRENTLY IF EXISTS order_title_trgm",
         ),
     ]
