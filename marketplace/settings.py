@@ -39,7 +39,7 @@ env = environ.Env(
     REDIS_URL=(str, ""),
     DEADLINE_SCAN_SECONDS=(float, 60.0),
     SCAN_BATCH_SIZE=(int, 500),
-    EMAIL_CLAIM_MINUTES=(int, 10),
+    EMAIL_CLAIM_MINUTES=(float, 3.0),
     METRICS_WINDOW_DAYS=(int, 60),
     RESPONSE_HOURS=(int, 24),
     LIVE_POLL_SECONDS=(int, 10),
@@ -257,13 +257,26 @@ REDIS_URL = env("REDIS_URL")
 # failing over, a dropped NAT entry) otherwise holds a web process until its
 # worker timeout kills it, after the change was already saved.
 REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=1.0)
-# A task a worker took and never acknowledged (the worker was killed) goes
-# back to the queue after the visibility timeout. It must be longer than the
-# longest task, or a slow task would run twice at once (harmless, as every
-# task is safe to run twice, but wasteful).
-CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
-if REDIS_TIMEOUT <= 0:
-    raise environ.ImproperlyConfigured("REDIS_TIMEOUT must be more than 0 seconds.")
+# A dead worker's claims come back together: its e-mails' lease
+# (EMAIL_CLAIM_MINUTES) and its unacknowledged messages (the visibility
+# timeout, after which Redis hands them to another worker). The lease must
+# outlast one send (the e-mail tasks' soft_time_limit, 120 s; EMAIL_TIMEOUT
+# per call to the mail server). The visibility timeout must outlast the
+# lease, so that a redelivered e-mail task finds the claim over and sends,
+# and the longest retry countdown of a task (128 s); it should outlast the
+# longest task too: one still running then is handed out a second time
+# (harmless, every task is safe to run twice, but wasted work). The sweep,
+# every DEADLINE_SCAN_SECONDS, sends what a dead worker claimed once the
+# lease is over: with the defaults within 4 minutes.
+EMAIL_CLAIM_MINUTES = env("EMAIL_CLAIM_MINUTES")
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
+if REDIS_TIMEOUT <= 0 or EMAIL_CLAIM_MINUTES <= 0:
+    raise environ.ImproperlyConfigured("REDIS_TIMEOUT and EMAIL_CLAIM_MINUTES must be above 0.")
+if REDIS_URL and CELERY_VISIBILITY_TIMEOUT <= EMAIL_CLAIM_MINUTES * 60:
+    raise environ.ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must be longer than EMAIL_CLAIM_MINUTES, or a task "
+        "redelivered after a worker died finds its e-mail still claimed and sends nothing."
+    )
 REDIS_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": REDIS_TIMEOUT,
     "socket_timeout": REDIS_TIMEOUT,
@@ -319,7 +332,6 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # The periodic work, one static schedule. Every task is safe to run twice.
 DEADLINE_SCAN_SECONDS = env("DEADLINE_SCAN_SECONDS")
 SCAN_BATCH_SIZE = env("SCAN_BATCH_SIZE")
-EMAIL_CLAIM_MINUTES = env("EMAIL_CLAIM_MINUTES")
 CELERY_BEAT_SCHEDULE = {
     "orders-due-soon": {"task": "sales.tasks.flag_due_soon", "schedule": DEADLINE_SCAN_SECONDS},
     "orders-late": {"task": "sales.tasks.flag_late", "schedule": DEADLINE_SCAN_SECONDS},

@@ -171,9 +171,13 @@ class RedisServer:
 class Worker:
     """``celery -A marketplace worker`` in its own process group, logging to a file."""
 
-    def __init__(self, name, *, broker_url, directory: Path, pool="prefork", env=None):
+    def __init__(
+        self, name, *, broker_url, directory: Path, pool="prefork", concurrency=1, args=(), env=None
+    ):
         self.name = name
         self.pool = pool
+        self.concurrency = concurrency
+        self.args = list(args)
         self.directory = directory
         self.log_path = directory / f"worker-{name}.log"
         self.mail_dir = directory / "mail"
@@ -208,10 +212,11 @@ class Worker:
                 "-n",
                 f"{self.name}@localhost",
                 f"--pool={self.pool}",
-                "--concurrency=1",
+                f"--concurrency={self.concurrency}",
                 "--without-mingle",
                 "--without-gossip",
                 "--loglevel=INFO",
+                *self.args,
             ],
             cwd=settings.BASE_DIR,
             env=self.env,

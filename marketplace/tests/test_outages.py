@@ -15,7 +15,7 @@ from marketplace.celery import app
 from messaging.models import Message, Notification
 from sales.models import State
 
-from .processes import SilentServer, answered_within, use_broker
+from .processes import SilentServer, answered_within, manage, use_broker
 from .test_dev_settings import _env, _settings_in
 
 MARGIN = 1.5
@@ -147,3 +147,20 @@ def test_a_broker_outage_is_logged_once_per_back_off_not_per_post(client, caplog
     _one_line_each(lines)
     assert Message.objects.filter(order=order).count() == 13
     assert Notification.objects.filter(order=order).count() == 13
+
+
+def test_a_visibility_timeout_within_the_email_lease_stops_the_start(tmp_path):
+    # A task redelivered after its worker died would find its notice still
+    # claimed and send nothing: the two are chosen together.
+    env = _env(
+        tmp_path,
+        REDIS_URL="redis://127.0.0.1:6399/0",
+        EMAIL_CLAIM_MINUTES="5",
+        CELERY_VISIBILITY_TIMEOUT="300",
+    )
+
+    result = manage(env, "check")
+
+    assert result.returncode != 0
+    assert "CELERY_VISIBILITY_TIMEOUT must be longer than EMAIL_CLAIM_MINUTES" in result.stderr
+    assert manage(env | {"CELERY_VISIBILITY_TIMEOUT": "301"}, "check").returncode == 0
