@@ -160,6 +160,13 @@ class RedisServer:
         )
         wait_for(self._ping, timeout=10, what=f"redis-server on port {self.port}")
 
+    def freeze(self):
+        """SIGSTOP: the kernel still accepts connections, nothing answers."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self):
+        os.kill(self.process.pid, signal.SIGCONT)
+
     def stop(self):
         """Stop the server the way a crash or a restart would: at once."""
         if self.process and self.process.poll() is None:

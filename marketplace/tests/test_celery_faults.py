@@ -11,11 +11,13 @@ import os
 import re
 import shutil
 import signal
+import threading
 import time
 from datetime import timedelta
 
 import psycopg
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,7 +30,15 @@ from sales import selectors
 from sales.models import EventKind, Order, OrderEvent, State
 from sales.tasks import auto_complete_deliveries
 
-from .processes import RedisServer, SilentServer, Worker, conninfo, use_broker, wait_for
+from .processes import (
+    RedisServer,
+    SilentServer,
+    Worker,
+    answered_within,
+    conninfo,
+    use_broker,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -129,6 +139,71 @@ def test_redis_stopped_mid_run_loses_no_message_and_no_email(
     assert all(f"#{order.number}" in subject for _, subject in sent)
     assert Notification.objects.filter(order=order, emailed_at=None).count() == 0
     assert Message.objects.filter(order=order).count() == 2
+
+
+# --- Redis frozen while users post ------------------------------------------------
+
+
+def test_redis_frozen_while_ten_users_post_costs_each_its_timeout_and_no_error(
+    redis_server, workers, settings
+):
+    # The broker and the rate-limit cache on one Redis, as docs/deploy.md
+    # allows; the worker runs the beat, with a sweep every second.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_server.url(1),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    worker = workers("steady", args=["--beat"], env={"DEADLINE_SCAN_SECONDS": "1"})
+    orders = OrderFactory.create_batch(10, state=State.ACTIVE)
+    # Every call to this Redis waits at most the cache's timeout, then the
+    # broker's; the rest is the request's own work on a busy machine.
+    bound = 0.5 + settings.REDIS_TIMEOUT + 3.0
+
+    users = []
+    for order in orders:
+        users.append(Client())
+        users[-1].force_login(order.buyer)
+    barrier = threading.Barrier(len(orders))
+    results = [None] * len(orders)
+
+    def run(i):
+        url = reverse("messaging:message_send", args=[orders[i].number])
+        barrier.wait()
+        results[i] = answered_within(
+            bound, lambda: users[i].post(url, {"body": "Are you there?"}), what=f"post {i}"
+        )
+
+    redis_server.freeze()  # SIGSTOP: connections are accepted, nothing answers
+    try:
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(orders))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=bound + 30)
+        health = answered_within(3.0, lambda: Client().get("/healthz"), what="/healthz")
+    finally:
+        redis_server.thaw()
+
+    # Every user got the page after posting, not an error for a message
+    # that was saved (which they would then post again).
+    assert [r.status_code if r else None for r in results] == [302] * len(orders)
+    assert health.json() == {"status": "degraded", "database": "ok", "broker": "unreachable"}
+    for order in orders:
+        assert Message.objects.filter(order=order).count() == 1
+    notices = Notification.objects.filter(order__in=orders)
+    assert notices.count() == len(orders)
+
+    # Thawed: the sweep sends each waiting notice once (they are dated back
+    # past the minute the sweep leaves to the after-commit task).
+    notices.update(created_at=timezone.now() - timedelta(minutes=2))
+    wait_for(lambda: not notices.filter(emailed_at=None).exists(), what="the sweep to send them")
+    sweeps = worker.log.count("sweep_unsent_notifications[")
+    worker.wait_for_log("sweep_unsent_notifications[", count=sweeps + 6, what="more sweeps")
+    expected = sorted(order.seller.email for order in orders)
+    assert sorted(to for to, _ in worker.emails()) == expected
 
 
 # --- a worker killed mid-task -------------------------------------------------
