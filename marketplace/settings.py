@@ -320,7 +320,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hold a web request when the broker is down or hangs:
 # one try, no retry, each call bounded by REDIS_TIMEOUT; the failure starts
 # the broker back-off (marketplace.outages) and the outbox sweep sends the
-# e-mail later.
+# e-mail later. (The connection timeout is only kombu's window for retrying
+# a connection; Redis's sockets are bounded by the transport options above.)
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 # After a failure the broker and the rate-limit cache are left alone for this
