@@ -38,14 +38,17 @@ def pytest_runtest_setup(item):
 @pytest.fixture(autouse=True)
 def _eager_celery():
     """Tasks run inline in tests, unless a test starts a real worker."""
+    from marketplace import outages
     from marketplace.celery import app
-    from messaging import notifications
 
     app.conf.task_always_eager = True
-    notifications._broker_down_until = 0.0  # no broker back-off carried over
+    # No back-off carried over from another test's outage.
+    outages.broker.reset()
+    outages.cache.reset()
     yield
     app.conf.task_always_eager = True
-    notifications._broker_down_until = 0.0
+    outages.broker.reset()
+    outages.cache.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ file stops being kept once it passes ATTACHMENT_MAX_BYTES.
 """
 
 import functools
-import logging
 import time
 
 from django.conf import settings
@@ -19,9 +18,8 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 
+from . import outages
 from .rates import parse_rate
-
-logger = logging.getLogger(__name__)
 
 # What each limit protects, in the words the 429 page uses.
 LIMIT_WHAT = {
@@ -35,9 +33,14 @@ def rate_limit_hit(*, key, user_id, now=None):
     """Count one attempt; return the seconds to wait if it is over the limit,
     else 0. The window is fixed: it starts at a multiple of its length.
 
-    With the cache unreachable (a shared Redis cache that is down) the limit
-    is not applied: the message still goes through, and the outage is logged.
-    Refusing every write would turn a cache outage into a site outage."""
+    With the cache unreachable or hanging (a shared Redis cache, each call
+    bounded by its socket timeouts) the limit is not applied: the message
+    still goes through. Refusing every write would turn a cache outage into a
+    site outage. The failure starts the cache back-off (marketplace.outages):
+    for its length this process does not wait on the cache at all, and the
+    outage is logged once, not once per request."""
+    if outages.cache.skip():
+        return 0
     limit, window = parse_rate(settings.RATE_LIMITS[key])
     now = time.time() if now is None else now
     start = int(now // window) * window
@@ -45,8 +48,9 @@ def rate_limit_hit(*, key, user_id, now=None):
     try:
         count = _count(cache_key, window)
     except Exception as error:  # the cache backend's own connection errors
-        logger.warning("Rate limit %s not applied: the cache is unreachable (%s)", key, error)
+        outages.cache.failed(error)
         return 0
+    outages.cache.ok()
     if count > limit:
         return max(1, int(start + window - now))
     return 0

@@ -40,7 +40,7 @@ env = environ.Env(
     REDIS_URL=(str, ""),
     DEADLINE_SCAN_SECONDS=(float, 60.0),
     SCAN_BATCH_SIZE=(int, 500),
-    EMAIL_CLAIM_MINUTES=(int, 10),
+    EMAIL_CLAIM_MINUTES=(float, 3.0),
     METRICS_WINDOW_DAYS=(int, 60),
     RESPONSE_HOURS=(int, 24),
     LIVE_POLL_SECONDS=(int, 10),
@@ -276,19 +276,48 @@ if not DEBUG:
 # Celery: Redis in production and CI (REDIS_URL); with no REDIS_URL, kombu's
 # filesystem transport under data/celery, so a bare machine needs no server.
 REDIS_URL = env("REDIS_URL")
+# Every call to Redis gives up after REDIS_TIMEOUT seconds, to connect and to
+# answer. A Redis that accepts connections and never answers (frozen,
+# failing over, a dropped NAT entry) otherwise holds a web process until its
+# worker timeout kills it, after the change was already saved.
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=1.0)
+# A dead worker's claims come back together: its e-mails' lease
+# (EMAIL_CLAIM_MINUTES) and its unacknowledged messages (the visibility
+# timeout, after which Redis hands them to another worker). The lease must
+# outlast one send (the e-mail tasks' soft_time_limit, 120 s; EMAIL_TIMEOUT
+# per call to the mail server). The visibility timeout must outlast the
+# lease, so that a redelivered e-mail task finds the claim over and sends,
+# and the longest retry countdown of a task (128 s); it should outlast the
+# longest task too: one still running then is handed out a second time
+# (harmless, every task is safe to run twice, but wasted work). The sweep,
+# every DEADLINE_SCAN_SECONDS, sends what a dead worker claimed once the
+# lease is over: with the defaults within 4 minutes.
+EMAIL_CLAIM_MINUTES = env("EMAIL_CLAIM_MINUTES")
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
+if REDIS_TIMEOUT <= 0 or EMAIL_CLAIM_MINUTES <= 0:
+    raise environ.ImproperlyConfigured("REDIS_TIMEOUT and EMAIL_CLAIM_MINUTES must be above 0.")
+if REDIS_URL and CELERY_VISIBILITY_TIMEOUT <= EMAIL_CLAIM_MINUTES * 60:
+    raise environ.ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must be longer than EMAIL_CLAIM_MINUTES, or a task "
+        "redelivered after a worker died finds its e-mail still claimed and sends nothing."
+    )
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    "socket_timeout": REDIS_TIMEOUT,
+    # One try per publish: the web request is waiting, and the outbox sweep
+    # is the retry. (Without it kombu retries a connection for
+    # CELERY_BROKER_CONNECTION_TIMEOUT, a timeout per try.) A worker's own
+    # connection keeps retrying (broker_connection_retry).
+    "max_retries": 0,
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Workers look for unacknowledged messages every tenth of the visibility
+    # timeout (at most every minute).
+    "unacked_restore_interval": max(1, min(60, CELERY_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # A task a worker took and never acknowledged (the worker was killed) goes
-    # back to the queue after the visibility timeout. It must be longer than
-    # the longest task, or a slow task would run twice at once (harmless, as
-    # every task is safe to run twice, but wasteful). Workers look for such
-    # tasks every tenth of it (at most every minute).
-    CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
-        "unacked_restore_interval": max(1, min(60, CELERY_VISIBILITY_TIMEOUT // 10)),
-        "unacked_restore_throttle": 1,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 else:
     _queue = DATA_DIR / "celery" / "queue"
     _queue.mkdir(parents=True, exist_ok=True)
@@ -313,6 +342,7 @@ CELERY_TASK_ROUTES = {
     "resolution.tasks.email_support": {"queue": "email"},
     "resolution.tasks.sweep_support_emails": {"queue": "email"},
 }
+# No result backend: results are not kept, so no result client talks to Redis.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message to redeliver
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -323,17 +353,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # finishing marks it sent, so a redelivered copy finds nothing to do.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing must not hang a web request when the broker is down: fail fast,
-# log it, and let the outbox sweep send the e-mail later.
+# Publishing must not hold a web request when the broker is down or hangs:
+# one try, no retry, each call bounded by REDIS_TIMEOUT; the failure starts
+# the broker back-off (marketplace.outages) and the outbox sweep sends the
+# e-mail later. (The connection timeout is only kombu's window for retrying
+# a connection; Redis's sockets are bounded by the transport options above.)
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
+# After a failure the broker and the rate-limit cache are left alone for this
+# long by each process (marketplace.outages), and the outage is logged once.
+OUTAGE_BACKOFF_SECONDS = env.float("OUTAGE_BACKOFF_SECONDS", default=30.0)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # The periodic work, one static schedule. Every task is safe to run twice.
 DEADLINE_SCAN_SECONDS = env("DEADLINE_SCAN_SECONDS")
 SCAN_BATCH_SIZE = env("SCAN_BATCH_SIZE")
-EMAIL_CLAIM_MINUTES = env("EMAIL_CLAIM_MINUTES")
 CELERY_BEAT_SCHEDULE = {
     "orders-due-soon": {"task": "sales.tasks.flag_due_soon", "schedule": DEADLINE_SCAN_SECONDS},
     "orders-late": {"task": "sales.tasks.flag_late", "schedule": DEADLINE_SCAN_SECONDS},
@@ -426,8 +461,9 @@ CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES} if CSP else None
 # CACHE_URL=redis://127.0.0.1:6379/1 (a database other than the broker's).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # An unreachable cache host must fail fast (the rate limits then step
-    # aside), not hold a web worker for the system's TCP connect timeout.
+    # An unreachable or hanging cache must fail fast (the rate limits then
+    # step aside for OUTAGE_BACKOFF_SECONDS), not hold a web worker for the
+    # system's TCP timeouts or for ever.
     CACHES["default"].setdefault("OPTIONS", {})
     CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 0.5)
     CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 0.5)

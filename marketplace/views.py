@@ -7,6 +7,8 @@ from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonRespons
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
+from marketplace import outages
+
 logger = logging.getLogger(__name__)
 
 
@@ -26,7 +28,8 @@ def ping(request):
 @never_cache
 def healthz(request):
     """Readiness: 503 when the database does not answer, so the load balancer
-    takes this process out. A broker outage is reported ("degraded") but
+    takes this process out. Answers within REDIS_TIMEOUT (plus the database's
+    answer) whatever Redis does. A broker outage is reported ("degraded") but
     keeps the 200: pages and changes still work without Redis (e-mails wait
     in the outbox), and every web process would fail the check at once."""
     checks = {}
@@ -41,12 +44,17 @@ def healthz(request):
         from marketplace.celery import app
 
         with app.connection_for_write() as conn:
-            # One try, no retry after a pause: probes time out within a second
-            # or two, and a slow answer would count as a failure.
+            # One try, no retry after a pause, bounded by REDIS_TIMEOUT: probes
+            # time out within a second or two, and a slow answer would count
+            # as a failure.
             conn.ensure_connection(max_retries=0)
         checks["broker"] = "ok"
+        outages.broker.ok()
     except Exception as error:
-        logger.warning("healthz: broker unreachable: %s", error)
+        # Tried on every probe, so that it sees the broker come back; logged
+        # once per back-off interval, and this process's e-mails wait for
+        # the sweep meanwhile instead of each request trying the broker.
+        outages.broker.failed(error)
         checks["broker"] = "unreachable"
     if checks["database"] != "ok":
         status = "unhealthy"

@@ -2,12 +2,12 @@
 
 ``notify()`` must be called inside the transaction of the change. The row is
 the outbox: after commit a Celery task e-mails it and sets ``emailed_at``. If
-the broker is down, the enqueue failure is logged and the row waits; the
-periodic sweep sends whatever is still unsent, so mail is delayed, never lost.
+the broker is down or hangs, the enqueue failure is logged (once per
+back-off interval) and the row waits; the periodic sweep sends whatever is
+still unsent, so mail is delayed, never lost.
 """
 
 import logging
-import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,6 +15,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from marketplace import outages
 
 from .models import Notification
 
@@ -39,35 +41,24 @@ def notify(*, recipients, kind, key, text, order=None, url=""):
     transaction.on_commit(lambda: enqueue_emails(pks))
 
 
-# After a failed publish this process stops trying the broker for a while:
-# each try can take CELERY_BROKER_CONNECTION_TIMEOUT, and one request may
-# notify many times (a vacation request to every active order).
-BROKER_BACKOFF_SECONDS = 30
-_broker_down_until = 0.0
-
-
 def enqueue_emails(pks):
-    """Queue one e-mail task per notice. A broker outage must not break or
-    slow the request that made the change: log it once, skip the broker for
-    BROKER_BACKOFF_SECONDS; the outbox sweep sends these later."""
-    global _broker_down_until
+    """Queue one e-mail task per notice, after commit. The change is saved
+    by then, so a broker that is down or hangs must not turn it into an
+    error page (a user who retries would post it twice): each publish is one
+    try bounded by the broker's socket timeouts; a failure starts the broker
+    back-off (marketplace.outages), during which this process does not try
+    at all. The notices wait in the outbox; the sweep sends them."""
     from .tasks import send_notification_email
 
-    if time.monotonic() < _broker_down_until:
+    if outages.broker.skip():
         return
     for pk in pks:
         try:
             send_notification_email.delay(pk)
-        except Exception:
-            _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
-            logger.warning(
-                "Could not queue e-mail for notification %s; the sweep will send it "
-                "(not trying the broker again for %s s)",
-                pk,
-                BROKER_BACKOFF_SECONDS,
-                exc_info=True,
-            )
+        except Exception as error:
+            outages.broker.failed(error)
             return
+    outages.broker.ok()
 
 
 def email_notification(pk) -> bool:

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from marketplace import outages
 from messaging.models import NotificationKind
 from messaging.notifications import notify
 from messaging.services import order_notices_mark_read
@@ -503,18 +504,19 @@ def ticket_close(*, ticket: SupportTicket, staff) -> SupportTicket:
 
 
 def _support_email_enqueue(pk):
-    """After commit. A broker outage must not break the user's request: log
-    it; the row stays due and the sweep sends it."""
+    """After commit. A broker that is down or hangs must not break the
+    user's request: one bounded try, then the broker back-off
+    (marketplace.outages) starts; the row stays due and the sweep sends it."""
     from .tasks import email_support
 
+    if outages.broker.skip():
+        return
     try:
         email_support.delay(pk)
-    except Exception:
-        logger.warning(
-            "Could not queue the e-mail to support for ticket message %s; the sweep will send it",
-            pk,
-            exc_info=True,
-        )
+    except Exception as error:
+        outages.broker.failed(error)
+    else:
+        outages.broker.ok()
 
 
 def support_email_send(message_id) -> bool:

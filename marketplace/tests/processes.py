@@ -2,12 +2,14 @@
 can be stopped without touching the shared one) and Celery workers started
 the way production starts them, on the test database."""
 
+import contextlib
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -66,6 +68,69 @@ def free_port():
         return sock.getsockname()[1]
 
 
+class SilentServer:
+    """A TCP server that accepts every connection and never answers: what a
+    frozen Redis (or one behind a dropped NAT entry) looks like to a client.
+    ``close()`` closes the connections it holds, which ends any client still
+    waiting on one."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(128)
+        self.port = self.listener.getsockname()[1]
+        self.accepted = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def url(self, db=0):
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            self.accepted.append(conn)  # kept open, read from by nobody
+
+    def close(self):
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept()
+        self.listener.close()
+        for conn in self.accepted:
+            conn.close()
+        self._thread.join(timeout=5)
+
+
+def answered_within(seconds, call, *, what="the call"):
+    """Run ``call`` in a thread and return what it returned; fail if it has
+    not answered within ``seconds`` (a hang is not waited out)."""
+    from django.db import connection
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = call()
+        except BaseException as error:  # handed to the test below
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=seconds)
+    if thread.is_alive():
+        raise AssertionError(f"{what} did not answer within {seconds:.1f} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 class RedisServer:
     """``redis-server`` on a free port, stoppable and restartable on that port."""
 
@@ -106,6 +171,13 @@ class RedisServer:
         )
         wait_for(self._ping, timeout=10, what=f"redis-server on port {self.port}")
 
+    def freeze(self):
+        """SIGSTOP: the kernel still accepts connections, nothing answers."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self):
+        os.kill(self.process.pid, signal.SIGCONT)
+
     def stop(self):
         """Stop the server the way a crash or a restart would: at once."""
         if self.process and self.process.poll() is None:
@@ -117,9 +189,13 @@ class RedisServer:
 class Worker:
     """``celery -A marketplace worker`` in its own process group, logging to a file."""
 
-    def __init__(self, name, *, broker_url, directory: Path, pool="prefork", env=None):
+    def __init__(
+        self, name, *, broker_url, directory: Path, pool="prefork", concurrency=1, args=(), env=None
+    ):
         self.name = name
         self.pool = pool
+        self.concurrency = concurrency
+        self.args = list(args)
         self.directory = directory
         self.log_path = directory / f"worker-{name}.log"
         self.mail_dir = directory / "mail"
@@ -150,10 +226,11 @@ class Worker:
                 "-n",
                 f"{self.name}@localhost",
                 f"--pool={self.pool}",
-                "--concurrency=1",
+                f"--concurrency={self.concurrency}",
                 "--without-mingle",
                 "--without-gossip",
                 "--loglevel=INFO",
+                *self.args,
             ],
             cwd=settings.BASE_DIR,
             env=self.env,
