@@ -9,15 +9,14 @@ periodic sweep sends whatever is still unsent, so mail is delayed, never lost.
 import logging
 import time
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Notification
+from .emails import notice_email
+from .models import EmailOptOut, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +86,7 @@ def email_notification(pk) -> bool:
     )
     if not claimed:
         return False
-    notification = Notification.objects.select_related("recipient").get(pk=pk)
+    notification = Notification.objects.select_related("recipient", "order").get(pk=pk)
     try:
         _send(notification)
     except Exception:
@@ -140,16 +139,6 @@ def mark_emailed(pk, *, sent_at):
             _sleep(delay)
 
 
-def message_id(notification):
-    """The e-mail's Message-ID, the same every time this notice is sent, so
-    the copy a crash could still cause is one that mail clients fold into
-    the first. The creation time keeps ids apart across databases that
-    reuse primary keys (a restored backup, a test run)."""
-    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
-    stamp = int(notification.created_at.timestamp() * 1_000_000)
-    return f"<notice-{notification.pk}.{stamp}@{domain}>"
-
-
 def unsent_notification_ids(*, now, limit):
     """Notices still waiting for their e-mail (older than a minute, so the
     after-commit task gets its chance first), oldest first."""
@@ -163,18 +152,12 @@ def unsent_notification_ids(*, now, limit):
 
 
 def _send(notification):
+    """E-mail the notice, unless there is nobody to send it to: no address,
+    or the person turned e-mail for this kind off (then the notice is marked
+    done like a sent one, so the sweep does not come back to it)."""
     user = notification.recipient
     if not user.email:
         return
-    link = f"{settings.SITE_URL.rstrip('/')}{notification.url}" if notification.url else ""
-    body = (
-        f"Hi {user.first_name or user.username},\n\n{notification.text}\n\n{link}\n".rstrip() + "\n"
-    )
-    EmailMessage(
-        # A header must be one line: a reason typed on two lines would make
-        # the message refuse the notice forever.
-        subject=" ".join(notification.text.split())[:120],
-        body=body,
-        to=[user.email],
-        headers={"Message-ID": message_id(notification)},
-    ).send()
+    if EmailOptOut.objects.filter(user=user, kind=notification.kind).exists():
+        return
+    notice_email(notification).send()
