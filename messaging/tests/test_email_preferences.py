@@ -75,6 +75,7 @@ def test_a_kind_that_does_not_exist_is_refused_and_nothing_changes(client, order
 
     assert response.status_code == 200
     assert "“free_money” is not a kind of e-mail we send." in response.content.decode()
+    assert "Nothing was saved" in response.content.decode()
     assert list(EmailOptOut.objects.values_list("user", "kind")) == [(order.seller.pk, "late")]
 
 
