@@ -1,5 +1,5 @@
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from smtplib import SMTPDataError, SMTPException, SMTPRecipientsRefused
 
 from celery import shared_task
@@ -14,8 +14,9 @@ logger = logging.getLogger(__name__)
 
 
 # After the mail server took an e-mail that could not be marked, the task
-# retries only the mark, this often, for as long as its claim lasts: later the
-# sweep may send it again (with the same Message-ID).
+# retries only the mark, this often, for as long as the notice's claim lasts
+# (EMAIL_CLAIM_MINUTES from the send): after that the sweep may send it again,
+# with the same Message-ID, and a mark from here would only race it.
 MARK_RETRY_SECONDS = 30
 
 
@@ -39,16 +40,20 @@ def send_notification_email(self, notification_id, sent_at=None):
             return False
         return email_notification(notification_id)
     except SentNotMarked as error:
+        claim_over = error.sent_at + timedelta(minutes=settings.EMAIL_CLAIM_MINUTES)
+        if timezone.now() >= claim_over:
+            logger.error(
+                "E-mail for notification %s was sent but could not be marked before its "
+                "claim ran out; the sweep may send it again (with the same Message-ID)",
+                notification_id,
+            )
+            return False
         raise self.retry(
             kwargs={"notification_id": notification_id, "sent_at": error.sent_at.isoformat()},
             countdown=MARK_RETRY_SECONDS,
-            max_retries=self.request.retries + mark_retries_left(),
+            max_retries=None,  # bounded by the claim, above
             exc=error,
         ) from error
-
-
-def mark_retries_left():
-    return max(1, settings.EMAIL_CLAIM_MINUTES * 60 // MARK_RETRY_SECONDS)
 
 
 def retry_mark_later(error):

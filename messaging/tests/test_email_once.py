@@ -12,7 +12,7 @@ from factories import OrderFactory
 from messaging import notifications
 from messaging.models import Notification
 from messaging.services import message_send
-from messaging.tasks import sweep_unsent_notifications
+from messaging.tasks import send_notification_email, sweep_unsent_notifications
 from sales.models import State
 
 
@@ -23,14 +23,17 @@ def no_pauses(monkeypatch):
     return pauses
 
 
-def _database_blip(mailoutbox, failures):
-    """Fail the next ``failures`` writes of ``emailed_at`` once the mail
-    server has taken an e-mail, the way a restarting database does."""
+def _database_blip(sent, failures, tries=None):
+    """Fail the next ``failures`` writes of ``emailed_at`` once ``sent`` (the
+    outbox) holds an e-mail, the way a restarting database does. Each failed
+    write is appended to ``tries``."""
     left = [failures]
+    tries = [] if tries is None else tries
 
     def blip(execute, sql, params, many, context):
-        if mailoutbox and left[0] and sql.startswith("UPDATE") and '"emailed_at"' in sql:
+        if sent and left[0] and sql.startswith("UPDATE") and '"emailed_at"' in sql:
             left[0] -= 1
+            tries.append(sql)
             raise OperationalError("server closed the connection unexpectedly")
         return execute(sql, params, many, context)
 
@@ -100,3 +103,26 @@ def test_every_copy_of_a_notice_carries_the_same_message_id(mailoutbox, settings
     assert ids[0] == ids[1]
     assert ids[0].startswith(f"<notice-{notice.pk}.") and ids[0].endswith("@market.example.com>")
     assert ids[2] != ids[0]  # another notice, another id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_mark_is_retried_only_while_the_claim_lasts(mailoutbox, settings, no_pauses):
+    order = OrderFactory(state=State.ACTIVE)
+    notice = Notification.objects.create(
+        recipient=order.seller,
+        kind="message",
+        key="k",
+        order=order,
+        email_claimed_at=timezone.now(),
+    )
+    sent_at = timezone.now() - timedelta(minutes=settings.EMAIL_CLAIM_MINUTES, seconds=1)
+
+    tries = []
+    with connection.execute_wrapper(_database_blip(["sent"], failures=1000, tries=tries)):
+        result = send_notification_email.apply(
+            kwargs={"notification_id": notice.pk, "sent_at": sent_at.isoformat()}
+        )
+
+    assert result.successful()
+    assert len(tries) == len(notifications.MARK_RETRY_DELAYS) + 1  # one run's tries, no more
+    assert mailoutbox == []  # and a mark-only run never sends
