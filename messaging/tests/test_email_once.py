@@ -1,6 +1,7 @@
 """One e-mail per notice, also when the database fails right after the mail
 server took it; and a Message-ID that stays the same for every copy."""
 
+from contextlib import suppress
 from datetime import timedelta
 
 import pytest
@@ -126,3 +127,29 @@ def test_the_mark_is_retried_only_while_the_claim_lasts(mailoutbox, settings, no
     assert result.successful()
     assert len(tries) == len(notifications.MARK_RETRY_DELAYS) + 1  # one run's tries, no more
     assert mailoutbox == []  # and a mark-only run never sends
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_dropped_database_connection_after_the_send_is_reopened_for_the_mark(
+    mailoutbox, settings, no_pauses, monkeypatch
+):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    order = OrderFactory(state=State.ACTIVE)
+    send = EmailBackend.send_messages
+
+    def send_then_lose_the_database(backend, messages):
+        sent = send(backend, messages)
+        # The server ends this very session, as a restart or fail-over does.
+        with suppress(OperationalError), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return sent
+
+    monkeypatch.setattr(EmailBackend, "send_messages", send_then_lose_the_database)
+    message_send(order=order, sender=order.buyer, body="Are you on it?")
+    monkeypatch.setattr(EmailBackend, "send_messages", send)
+
+    _sweep_after_the_lease(settings)
+    assert [m.to for m in mailoutbox] == [[order.seller.email]]
+    assert Notification.objects.get(order=order, kind="message").emailed_at is not None
