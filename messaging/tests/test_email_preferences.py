@@ -184,3 +184,15 @@ def test_a_link_changes_only_the_person_and_kind_it_was_made_for(client, order):
     # Whatever is posted with it, the link does the one thing it was made for.
     client.post(url, {"group_0": ["message"], "kind": "delivered", "u": stranger.pk})
     assert list(EmailOptOut.objects.values_list("user", "kind")) == [(order.seller.pk, "late")]
+
+
+def test_staff_see_who_turned_what_off_and_cannot_change_it(client, order):
+    EmailOptOut.objects.create(user=order.seller, kind=NotificationKind.LATE)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    changelist = reverse("admin:messaging_emailoptout_changelist")
+
+    response = client.get(changelist, {"q": order.seller.username})
+
+    assert response.status_code == 200
+    assert order.seller.username in response.content.decode()
+    assert client.get(reverse("admin:messaging_emailoptout_add")).status_code == 403
