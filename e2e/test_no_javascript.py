@@ -71,6 +71,7 @@ def test_the_menus_reach_every_page_and_log_out_without_javascript(
         ("Selling", "My Jobs", r"/jobs/$"),
         ("Selling", "Create a Job", r"/jobs/new/$"),
         ("Sam Seller", "Profile & time zone", r"/accounts/profile/$"),
+        ("Sam Seller", "E-mail notices", r"/notifications/email/$"),
         ("Sam Seller", "Change password", r"/accounts/password_change/$"),
         ("Sam Seller", "Support tickets", r"/support/$"),
     ]

@@ -6,10 +6,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import User
 from e2e.helpers import log_in
+from messaging.emails import unsubscribe_token
 from messaging.services import message_send
 from sales import services
 from sales.models import Order, State
@@ -38,7 +40,8 @@ def test_main_pages_have_no_serious_accessibility_violations(
     base = live_server.url
     job = seller.jobs.first()
     public = browser.new_context().new_page()
-    for path in ("/", f"/jobs/{job.pk}/", "/accounts/login/", "/accounts/signup/"):
+    stop = reverse("messaging:email_unsubscribe", args=[unsubscribe_token(seller, "message")])
+    for path in ("/", f"/jobs/{job.pk}/", "/accounts/login/", "/accounts/signup/", stop):
         public.goto(f"{base}{path}")
         assert_accessible(public, path)
 
@@ -51,6 +54,7 @@ def test_main_pages_have_no_serious_accessibility_violations(
         "/resolution/vacation/",
         "/support/new/",
         "/notifications/",
+        "/notifications/email/",
         "/sales/numbers/",
         "/sales/numbers/completion/",
         "/jobs/",

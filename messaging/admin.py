@@ -3,7 +3,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html_join
 
-from .models import Message, Notification
+from .models import EmailOptOut, Message, Notification
 
 
 def attachment_links(message):
@@ -63,4 +63,24 @@ class NotificationAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EmailOptOut)
+class EmailOptOutAdmin(admin.ModelAdmin):
+    """Which kinds of e-mail a person turned off, for "I never get e-mails".
+    Read-only: only the person chooses, on their E-mail notices page."""
+
+    list_display = ("user", "kind", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "=user__email")
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -3,7 +3,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from .attachments import allowed_extensions, check_upload
-from .models import MAX_BODY, MessageKind
+from .emails import GROUPS, email_kind
+from .models import MAX_BODY, MessageKind, NotificationKind
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -71,3 +72,30 @@ class MessageForm(forms.Form):
 
     def clean_kind(self):
         return self.cleaned_data.get("kind") or MessageKind.MESSAGE
+
+
+class EmailPreferencesForm(forms.Form):
+    """One group of check boxes per section of ``EMAIL_KINDS``: ticked kinds
+    come by e-mail. Field names are the sections' positions (``group_0``…)."""
+
+    def __init__(self, *args, kinds_off=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for index, group in enumerate(GROUPS):
+            kinds = [kind for kind in NotificationKind.values if email_kind(kind).group == group]
+            if not kinds:
+                continue
+            self.fields[f"group_{index}"] = forms.MultipleChoiceField(
+                label=group,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                choices=[(kind, email_kind(kind).when) for kind in kinds],
+                initial=[kind for kind in kinds if kind not in kinds_off],
+                error_messages={
+                    "invalid_choice": "“%(value)s” is not a kind of e-mail we send. "
+                    "Tick the ones you want from the list.",
+                    "invalid_list": "Tick the e-mails you want from the list.",
+                },
+            )
+
+    def kinds_on(self) -> set[str]:
+        return {kind for values in self.cleaned_data.values() for kind in values}

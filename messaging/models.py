@@ -129,6 +129,8 @@ class Notification(models.Model):
     url = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     read_at = models.DateTimeField(null=True, blank=True)
+    # When the e-mail was done with: sent, or nothing to send (no address, or
+    # the person turned e-mail off for this kind). Unset: the sweep's work.
     emailed_at = models.DateTimeField(null=True, blank=True)
     # A sender's lease on the e-mail: set before sending, so two workers never
     # send the same notice; a lease left by a dead worker runs out and the
@@ -157,3 +159,24 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class EmailOptOut(models.Model):
+    """A kind of notice this person does not want by e-mail. No row means
+    yes: everyone starts with every kind on, and a kind added later is on
+    too. The in-app notice is written either way.
+
+    ``kind`` holds a NotificationKind value; it has no choices here, so adding
+    a kind needs no migration of this table (forms and services check it)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_opt_outs"
+    )
+    kind = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="email_opt_out_once")]
+
+    def __str__(self):
+        return f"{self.user_id}: no e-mail for {self.kind}"

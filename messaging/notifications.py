@@ -8,17 +8,18 @@ still unsent, so mail is delayed, never lost.
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from marketplace import outages
 
-from .models import Notification
+from .emails import notice_email
+from .models import EmailOptOut, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -77,14 +78,57 @@ def email_notification(pk) -> bool:
     )
     if not claimed:
         return False
-    notification = Notification.objects.select_related("recipient").get(pk=pk)
+    notification = Notification.objects.select_related("recipient", "order").get(pk=pk)
     try:
         _send(notification)
     except Exception:
         Notification.objects.filter(pk=pk, email_claimed_at=now).update(email_claimed_at=None)
         raise
-    Notification.objects.filter(pk=pk).update(emailed_at=timezone.now())
+    # From here on the mail is out: whatever fails, only the record is retried.
+    # The claim is kept, so the sweep leaves the notice alone meanwhile.
+    mark_emailed(pk, sent_at=timezone.now())
     return True
+
+
+class SentNotMarked(Exception):
+    """The mail server took the e-mail but the database would not record it.
+    Retry ``mark_emailed`` with ``sent_at``, never the send."""
+
+    def __init__(self, pk, sent_at):
+        super().__init__(f"E-mail for notification {pk} sent at {sent_at} but not marked")
+        self.pk = pk
+        self.sent_at = sent_at
+
+
+# Pauses between tries to record a sent e-mail, about half a minute in all:
+# a database restart or fail-over is usually over by then. Sending again is
+# the one thing the recording must never cause.
+MARK_RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15)
+_sleep = time.sleep
+
+
+def mark_emailed(pk, *, sent_at):
+    """Record that the notice's e-mail went out. Retries a failing database
+    MARK_RETRY_DELAYS times (dropping a broken connection, so the next try
+    opens a fresh one), then raises SentNotMarked. A notice already marked
+    stays as it is."""
+    for delay in (*MARK_RETRY_DELAYS, None):
+        try:
+            Notification.objects.filter(pk=pk, emailed_at=None).update(emailed_at=sent_at)
+            return
+        except DatabaseError as error:
+            if delay is None:
+                raise SentNotMarked(pk, sent_at) from error
+            logger.warning(
+                "E-mail for notification %s was sent but could not be marked (%s); "
+                "trying the database again in %s s",
+                pk,
+                error,
+                delay,
+            )
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()
+            _sleep(delay)
 
 
 def unsent_notification_ids(*, now, limit):
@@ -100,18 +144,12 @@ def unsent_notification_ids(*, now, limit):
 
 
 def _send(notification):
+    """E-mail the notice, unless there is nobody to send it to: no address,
+    or the person turned e-mail for this kind off (then the notice is marked
+    done like a sent one, so the sweep does not come back to it)."""
     user = notification.recipient
     if not user.email:
         return
-    link = f"{settings.SITE_URL.rstrip('/')}{notification.url}" if notification.url else ""
-    body = (
-        f"Hi {user.first_name or user.username},\n\n{notification.text}\n\n{link}\n".rstrip() + "\n"
-    )
-    send_mail(
-        # A header must be one line: a reason typed on two lines would make
-        # send_mail refuse the notice forever.
-        subject=" ".join(notification.text.split())[:120],
-        message=body,
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    if EmailOptOut.objects.filter(user=user, kind=notification.kind).exists():
+        return
+    notice_email(notification).send()

@@ -13,6 +13,7 @@ from .attachments import clean_name
 from .models import (
     MAX_BODY,
     Attachment,
+    EmailOptOut,
     Message,
     MessageKind,
     Notification,
@@ -173,3 +174,32 @@ def notifications_mark_read(*, user, pk=None) -> int:
     if pk is not None:
         qs = qs.filter(pk=pk)
     return qs.update(read_at=timezone.now())
+
+
+def email_kinds_off(user) -> set[str]:
+    """The kinds of notice ``user`` does not want by e-mail."""
+    return set(EmailOptOut.objects.filter(user=user).values_list("kind", flat=True))
+
+
+def email_preferences_save(*, user, kinds_on) -> None:
+    """Keep e-mail on for ``kinds_on`` and turn it off for every other kind.
+    Raises ValueError for a kind that does not exist (the form checks first)."""
+    kinds_on = {str(kind) for kind in kinds_on}
+    unknown = kinds_on - set(NotificationKind.values)
+    if unknown:
+        raise ValueError(f"Unknown kinds of notice: {sorted(unknown)}")
+    kinds_off = set(NotificationKind.values) - kinds_on
+    with transaction.atomic():
+        EmailOptOut.objects.filter(user=user).exclude(kind__in=kinds_off).delete()
+        EmailOptOut.objects.bulk_create(
+            [EmailOptOut(user=user, kind=kind) for kind in sorted(kinds_off)],
+            ignore_conflicts=True,
+        )
+
+
+def email_unsubscribe(*, user, kind) -> bool:
+    """Turn e-mail off for one kind of notice. Returns False if it was off."""
+    if kind not in NotificationKind.values:
+        raise ValueError(f"Unknown kind of notice: {kind!r}")
+    _, created = EmailOptOut.objects.get_or_create(user=user, kind=kind)
+    return created

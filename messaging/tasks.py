@@ -1,4 +1,5 @@
 import logging
+from datetime import datetime, timedelta
 from smtplib import SMTPDataError, SMTPException, SMTPRecipientsRefused
 
 from celery import shared_task
@@ -6,13 +7,21 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from .notifications import email_notification, unsent_notification_ids
+from .notifications import SentNotMarked, email_notification, mark_emailed, unsent_notification_ids
 from .services import orphan_files_delete
 
 logger = logging.getLogger(__name__)
 
 
+# After the mail server took an e-mail that could not be marked, the task
+# retries only the mark, this often, for as long as the notice's claim lasts
+# (EMAIL_CLAIM_MINUTES from the send): after that the sweep may send it again,
+# with the same Message-ID, and a mark from here would only race it.
+MARK_RETRY_SECONDS = 30
+
+
 @shared_task(
+    bind=True,
     acks_late=True,
     autoretry_for=(DatabaseError, SMTPException, OSError),
     retry_backoff=True,
@@ -20,9 +29,47 @@ logger = logging.getLogger(__name__)
     max_retries=8,
     soft_time_limit=120,  # well inside EMAIL_CLAIM_MINUTES
 )
-def send_notification_email(notification_id):
-    """E-mail one notice; safe to run twice (the second finds it claimed or sent)."""
-    return email_notification(notification_id)
+def send_notification_email(self, notification_id, sent_at=None):
+    """E-mail one notice; safe to run twice (the second finds it claimed or sent).
+
+    With ``sent_at`` the e-mail already went out and only its record is left
+    to write: this run never sends."""
+    try:
+        if sent_at is not None:
+            mark_emailed(notification_id, sent_at=datetime.fromisoformat(sent_at))
+            return False
+        return email_notification(notification_id)
+    except SentNotMarked as error:
+        claim_over = error.sent_at + timedelta(minutes=settings.EMAIL_CLAIM_MINUTES)
+        if timezone.now() >= claim_over:
+            logger.error(
+                "E-mail for notification %s was sent but could not be marked before its "
+                "claim ran out; the sweep may send it again (with the same Message-ID)",
+                notification_id,
+            )
+            return False
+        raise self.retry(
+            kwargs={"notification_id": notification_id, "sent_at": error.sent_at.isoformat()},
+            countdown=MARK_RETRY_SECONDS,
+            max_retries=None,  # bounded by the claim, above
+            exc=error,
+        ) from error
+
+
+def retry_mark_later(error):
+    """Hand a sent but unmarked notice to a task that retries the mark."""
+    try:
+        send_notification_email.apply_async(
+            kwargs={"notification_id": error.pk, "sent_at": error.sent_at.isoformat()},
+            countdown=MARK_RETRY_SECONDS,
+        )
+    except Exception:
+        logger.warning(
+            "Could not queue the mark for notification %s; it may be e-mailed again "
+            "after its claim runs out (with the same Message-ID)",
+            error.pk,
+            exc_info=True,
+        )
 
 
 @shared_task
@@ -34,6 +81,11 @@ def sweep_unsent_notifications():
         for pk in ids:
             try:
                 progress += email_notification(pk)
+            except SentNotMarked as error:
+                # Sent, but the database is failing: the rest would fail too.
+                retry_mark_later(error)
+                logger.warning("Database not usable; the sweep stops here", exc_info=True)
+                return sent + progress + 1
             except (SMTPRecipientsRefused, SMTPDataError):
                 # The server refused this recipient or this message: the others may go.
                 logger.warning("E-mail for notification %s refused; will retry", pk, exc_info=True)

@@ -82,6 +82,7 @@ def test_order_pages_have_unique_ids_and_labels_that_point_at_fields(client, ord
         ("sales:my_orders", [], {}),
         ("sales:numbers", [], {}),
         ("messaging:notifications", [], {}),
+        ("messaging:email_preferences", [], {}),
         ("resolution:center", [], {}),
         ("resolution:tickets", [], {}),
         ("resolution:ticket_create", [], {}),
