@@ -310,20 +310,43 @@ def _beyond(field, value, pk, *, forward_in_sort_order, descending):
 SEARCH_IDS_LIMIT = 2000
 
 
-def _matching_ids(rows, words, fields):
-    """{word: ids of the rows where some field contains the word}, or None
-    when the rows matching any word are more than SEARCH_IDS_LIMIT."""
-    any_word = Q(pk__in=[])
-    for word in words:
-        for field in fields:
-            any_word |= Q(**{f"{field}__icontains": word})
-    found = list(rows.filter(any_word).values_list("pk", *fields)[: SEARCH_IDS_LIMIT + 1])
+def _matching_ids(rows, words, fields, *, parts=False):
+    """{word: ids of the rows where some field matches the word}, or None
+    when the rows matching any word are more than SEARCH_IDS_LIMIT. With
+    ``parts``, a word of any length may be a part of a value (a seller's
+    handful of Jobs needs no index)."""
+    found = list(
+        rows.filter(_any_matches(words, fields, parts=parts)).values_list("pk", *fields)[
+            : SEARCH_IDS_LIMIT + 1
+        ]
+    )
     if len(found) > SEARCH_IDS_LIMIT:
         return None
     return {
-        word: [pk for pk, *values in found if any(word.casefold() in v.casefold() for v in values)]
+        word: [pk for pk, *values in found if any(_matches(word, v, parts) for v in values)]
         for word in words
     }
+
+
+# Shorter words match whole values only: a trigram index can't look up a
+# part of a value shorter than a trigram, and "do" or "1" is in half the names.
+PART_MIN_LENGTH = 3
+
+
+def _any_matches(words, fields, *, parts=False):
+    return Q(
+        *[
+            (f"{field}__{'icontains' if parts or len(w) >= PART_MIN_LENGTH else 'iexact'}", w)
+            for w in words
+            for field in fields
+        ],
+        _connector=Q.OR,
+    )
+
+
+def _matches(word, value, parts=False):
+    word, value = word.casefold(), value.casefold()
+    return word in value if parts or len(word) >= PART_MIN_LENGTH else word == value
 
 
 def _search(qs, user, role, text):
@@ -334,7 +357,10 @@ def _search(qs, user, role, text):
     A seller may have a hundred thousand orders: their search first finds
     the people and the seller's Jobs a word names (small indexed lookups:
     trigram indexes on the user's names on PostgreSQL), then only the orders
-    of those buyers and Jobs, through the buyer and Job indexes."""
+    of those buyers and Jobs, through the buyer and Job indexes, or walking
+    the seller's newest orders when the matches are many. When more than
+    SEARCH_IDS_LIMIT people match (a word of one or two characters, say),
+    the database picks those people itself, in the same query."""
     number = text.lstrip("#").upper()
     if len(number) == NUMBER_LENGTH and all(c in NUMBER_ALPHABET for c in number):
         return qs.filter(number=number)
@@ -342,10 +368,29 @@ def _search(qs, user, role, text):
     words = text.split()[:5]
     if role == "seller":
         people = _matching_ids(User.objects.all(), words, NAME_FIELDS)
-        jobs = _matching_ids(Job.objects.filter(seller=user), words, ["title"])
-        if people is not None and jobs is not None:
+        jobs = _matching_ids(Job.objects.filter(seller=user), words, ["title"], parts=True)
+        if jobs is not None:
+            # Words that name the same people and Jobs ("will do task") are
+            # one condition, and words that name nobody narrow one list of
+            # Jobs: repeated, a condition's rows would be counted once per
+            # copy by the planner, which would expect almost none and choose
+            # a plan for few rows.
+            conditions, only_jobs = {}, None
             for word in words:
-                qs = qs.filter(Q(buyer_id__in=people[word]) | Q(job_id__in=jobs[word]))
+                if people is None:
+                    named = User.objects.filter(_any_matches([word], NAME_FIELDS)).values("pk")
+                    conditions[word] = Q(buyer_id__in=named) | Q(job_id__in=jobs[word])
+                elif not people[word]:
+                    only_jobs = set(jobs[word]) & (
+                        only_jobs if only_jobs is not None else set(jobs[word])
+                    )
+                else:
+                    key = (tuple(people[word]), tuple(jobs[word]))
+                    conditions[key] = Q(buyer_id__in=key[0]) | Q(job_id__in=key[1])
+            if only_jobs is not None:
+                qs = qs.filter(job_id__in=sorted(only_jobs))
+            for condition in conditions.values():
+                qs = qs.filter(condition)
             return qs
     for word in words:
         qs = qs.filter(

@@ -404,6 +404,23 @@ def test_a_vague_search_still_finds_everything(client, settings, monkeypatch):
     assert _numbers(client.get(reverse("sales:sales"), {"q": "anna logo"})) == orders
 
 
+def test_a_word_of_one_or_two_letters_is_a_whole_name_or_a_part_of_a_title(client):
+    job = JobFactory(title="Logo design")
+    al = OrderFactory(job=job, buyer=UserFactory(first_name="Al"), state=State.ACTIVE)
+    OrderFactory(job=job, buyer=UserFactory(first_name="Alice"), state=State.ACTIVE)
+    song = OrderFactory(
+        job=JobFactory(seller=job.seller, title="I will mix a song"), state=State.ACTIVE
+    )
+    client.force_login(job.seller)
+    url = reverse("sales:sales")
+
+    assert _numbers(client.get(url, {"q": "al"})) == {al.number}
+    assert _numbers(client.get(url, {"q": "AL logo"})) == {al.number}
+    assert _numbers(client.get(url, {"q": "a song"})) == {song.number}
+    assert _numbers(client.get(url, {"q": "mix a song"})) == {song.number}
+    assert _numbers(client.get(url, {"q": "mix logo"})) == set()  # every word must match
+
+
 def test_a_search_never_shows_another_sellers_orders_of_the_same_buyer(client):
     buyer = UserFactory(username="shared_buyer")
     mine = OrderFactory(buyer=buyer, state=State.COMPLETED)
