@@ -144,6 +144,9 @@ class Order(FSMModelMixin, models.Model):
             models.Index(
                 fields=["seller", "state", "-created_at", "-id"], name="order_seller_state_new"
             ),
+            # A seller's search across every state, newest first: walked in
+            # order, it stops at the first page of matches.
+            models.Index(fields=["seller", "-created_at", "-id"], name="order_seller_new"),
             models.Index(
                 fields=["buyer", "state", "-created_at", "-id"], name="order_buyer_state_new"
             ),
