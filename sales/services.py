@@ -412,6 +412,10 @@ _DEADLINE_TEXT = {
     "very_late": {
         "buyer": "Order #{number} is more than {late_hours} hours late. You may cancel it "
         "from the order page.",
+        # What the seller risks now, in the words of the cancellation rule.
+        "seller": "Order #{number} is more than {late_hours} hours late (due {due}). "
+        "{buyer} may now cancel it alone, without your agreement, and that cancellation "
+        "would count against your completion rate. Deliver it now.",
     },
 }
 
@@ -445,6 +449,7 @@ def order_send_deadline_notice(*, order_id, notice, now=None) -> bool:
                     due=due,
                     hours=settings.DUE_SOON_HOURS,
                     late_hours=settings.VERY_LATE_HOURS,
+                    buyer=order.buyer.display_name,
                 ),
             )
     return True

@@ -48,7 +48,8 @@ def flag_late():
 
 @shared_task
 def flag_very_late():
-    """Tell the buyer they may cancel an order VERY_LATE_HOURS past due."""
+    """Tell both sides when an order is VERY_LATE_HOURS past due: the buyer that
+    they may cancel alone, the seller what that cancellation would count for."""
     return _notice_scan("very_late")
 
 

@@ -65,15 +65,31 @@ def test_late_fires_at_the_due_time_and_tells_both_sides():
     assert {n.recipient for n in _notices(order, "late")} == {order.buyer, order.seller}
 
 
-def test_very_late_tells_the_buyer_they_may_cancel_24_hours_after_due():
-    order = OrderFactory(state=State.ACTIVE, started_at=T - timedelta(days=3), due_at=T)
+def test_very_late_tells_both_sides_24_hours_after_due_once():
+    order = OrderFactory(
+        state=State.ACTIVE,
+        started_at=T - timedelta(days=3),
+        due_at=T,
+        buyer__first_name="Bea",
+        buyer__last_name="Quinn",
+    )
 
     assert _at(T + timedelta(hours=24) - MINUTE, flag_very_late) == 0
+    assert not _notices(order, "very_late")
     assert _at(T + timedelta(hours=24), flag_very_late) == 1
+    assert _at(T + timedelta(hours=24), flag_very_late) == 0  # a second run
+    assert _at(T + timedelta(hours=30), flag_very_late) == 0
 
-    [notice] = _notices(order, "very_late")
-    assert notice.recipient == order.buyer
-    assert "You may cancel it" in notice.text
+    notices = {n.recipient: n.text for n in _notices(order, "very_late")}
+    assert set(notices) == {order.buyer, order.seller}
+    assert "You may cancel it" in notices[order.buyer]
+    seller = notices[order.seller]
+    # What the buyer may now do, and what it would count for.
+    assert seller == (
+        f"Order #{order.number} is more than 24 hours late (due Sun 10 Mar, 12:00 UTC). "
+        "Bea Quinn may now cancel it alone, without your agreement, and that cancellation "
+        "would count against your completion rate. Deliver it now."
+    )
 
 
 def test_auto_complete_after_three_days_of_review():
