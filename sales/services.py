@@ -27,6 +27,12 @@ class OrderActionError(Exception):
     """A refusal, worded for the person who asked."""
 
 
+class OrderActionBlocked(OrderActionError):
+    """A refusal the viewer can clear by doing something else first (answer a
+    request): the order page shows it where the action would be, rather than
+    leaving the seller to wonder where the action went."""
+
+
 # Why an action is refused, by the state the order is in.
 _STATE_REASONS = {
     State.PENDING: "the buyer has not submitted the requirements yet",
@@ -58,6 +64,32 @@ def order_lock(order) -> Order:
     )
 
 
+def _open_cancellation_blocks_delivery(order):
+    """A cancellation request is answered before the order is delivered: a
+    delivery would leave the request to be carried out on finished work, or
+    the buyer reviewing work they asked not to get."""
+    request = (
+        CancellationRequest.objects.filter(order=order, state=RequestState.OPEN)
+        .only("requested_by_id")
+        .first()
+    )
+    if request is None:
+        return
+    if request.requested_by_id == order.seller_id:
+        raise OrderActionBlocked(
+            "You asked to cancel this order: withdraw that request before you deliver."
+        )
+    raise OrderActionBlocked(
+        f"{order.buyer.display_name} asked to cancel this order: answer that request before "
+        "you deliver. Agree to cancel, or decline it and then deliver."
+    )
+
+
+# Rules beyond state and role, by transition. Checked by the page (to explain
+# a missing action) and again by the service under the row lock.
+_BLOCKERS = {"deliver": _open_cancellation_blocks_delivery}
+
+
 def _check(order, name, *, actor, check_actor=True):
     method = getattr(order, name)
     meta = method._django_fsm
@@ -71,6 +103,8 @@ def _check(order, name, *, actor, check_actor=True):
     if not can_proceed(method):
         # The only condition in the graph: revisions left.
         raise OrderActionError("No revisions are left on this order.")
+    if blocker := _BLOCKERS.get(name):
+        blocker(order)
 
 
 def order_check_allowed(*, order: Order, actor, transition: str) -> None:
@@ -129,19 +163,50 @@ def order_close_moot_requests(order):
     more time only matters while it is in progress, a cancellation only while
     it is open. The order row is already locked, so this keeps the lock order."""
     now = timezone.now()
-    moot = []
-    if order.state != State.ACTIVE:
-        moot += ExtensionRequest.objects.filter(order=order, state=RequestState.OPEN)
+    for request in ExtensionRequest.objects.filter(order=order, state=RequestState.OPEN):
+        if order.state != State.ACTIVE:
+            request_close_moot(order, request, now=now)
     if order.state in (State.COMPLETED, State.CANCELED):
-        moot += CancellationRequest.objects.filter(order=order, state=RequestState.OPEN)
-    for request in moot:
-        request.close(now=now)
-        request.save()
-        event_record(
-            order,
-            kind=EventKind.REQUEST_CLOSED,
-            actor=None,
-            data={"request": request.pk, "what": request._meta.verbose_name},
+        for request in CancellationRequest.objects.filter(order=order, state=RequestState.OPEN):
+            request_close_moot(order, request, now=now)
+
+
+# How a closed cancellation request explains itself, by where the order went.
+_CANCELLATION_CLOSED_TEXT = {
+    State.DELIVERED: "{requester}'s request to cancel order #{number} is closed without "
+    "canceling it: the order was delivered, and an unanswered request never cancels a "
+    "delivered order. The buyer reviews the delivery as usual.",
+    State.COMPLETED: "{requester}'s request to cancel order #{number} is closed: the order "
+    "is completed.",
+    State.CANCELED: "{requester}'s request to cancel order #{number} is closed: the order "
+    "was canceled ({by}).",
+}
+
+
+def request_close_moot(order, request, *, now):
+    """Close an open request the order's state made moot, on its timeline. A
+    cancellation request also tells both sides, once: the one who asked would
+    otherwise still wait for an answer, the other still think they owe one.
+    The order and the request must be locked, in that order."""
+    request.close(now=now)
+    request.save()
+    event_record(
+        order,
+        kind=EventKind.REQUEST_CLOSED,
+        actor=None,
+        data={"request": request.pk, "what": request._meta.verbose_name},
+    )
+    if isinstance(request, CancellationRequest) and order.state in _CANCELLATION_CLOSED_TEXT:
+        notify(
+            recipients=[order.buyer, order.seller],
+            kind=NotificationKind.CANCELLATION_CLOSED,
+            key=f"cancellation:{request.pk}:closed",
+            order=order,
+            text=_CANCELLATION_CLOSED_TEXT[order.state].format(
+                requester=request.requested_by.display_name,
+                number=order.number,
+                by=order.get_canceled_by_display(),
+            ),
         )
 
 

@@ -184,19 +184,26 @@ def _ask_to_cancel(order):
 
 
 @pytest.mark.parametrize(
-    "ask,task,ended_as,acted",
+    "ask,task,ended_as,acted,told",
     [
-        (_ask_more_time, expire_extension_requests, State.DELIVERED, RequestState.EXPIRED),
-        (_ask_to_cancel, carry_out_cancellation_requests, State.COMPLETED, RequestState.APPROVED),
+        (_ask_more_time, expire_extension_requests, State.DELIVERED, RequestState.EXPIRED, 0),
+        (
+            _ask_to_cancel,
+            carry_out_cancellation_requests,
+            State.COMPLETED,
+            RequestState.APPROVED,
+            2,
+        ),
     ],
     ids=["extension expiry", "cancellation carry-out"],
 )
 def test_a_request_left_open_on_an_order_that_moved_on_is_closed_not_acted_on(
-    ask, task, ended_as, acted
+    ask, task, ended_as, acted, told
 ):
     # Orders that moved on before requests were closed with them: the oldest
-    # due request sits on such an order. The scan closes it, says nothing to
-    # anyone about it, and goes on to the next.
+    # due request sits on such an order. The scan closes it, tells both sides
+    # when it was a cancellation request (one of them still waits for an
+    # answer), and goes on to the next.
     moved_on = OrderFactory(state=State.ACTIVE, started_at=T, due_at=T + timedelta(days=5))
     live = OrderFactory(state=State.ACTIVE, started_at=T, due_at=T + timedelta(days=5))
     with time_machine.travel(T, tick=False):
@@ -214,9 +221,12 @@ def test_a_request_left_open_on_an_order_that_moved_on_is_closed_not_acted_on(
     moved_on.refresh_from_db()
     assert stale.state == RequestState.CLOSED and moved_on.state == ended_as
     assert OrderEvent.objects.filter(order=moved_on, kind=EventKind.REQUEST_CLOSED).count() == 1
-    assert Notification.objects.filter(order=moved_on).count() == notices
+    closed = Notification.objects.filter(order=moved_on, kind="cancellation_closed")
+    assert Notification.objects.filter(order=moved_on).count() == notices + told
+    assert {n.recipient for n in closed} == ({moved_on.buyer, moved_on.seller} if told else set())
     assert due.state == acted
     assert _at(T + timedelta(hours=50), task) == 0
+    assert closed.count() == told
 
 
 @pytest.mark.parametrize("task", [expire_extension_requests, carry_out_cancellation_requests])
