@@ -19,8 +19,17 @@ from messaging.services import attachments_stored, message_create, order_notices
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 
 from .counts import order_counts_move
-from .models import CancelBy, EventKind, Order, OrderEvent, State
-from .selectors import deadline_rule
+from .models import (
+    CancelBy,
+    EventKind,
+    Order,
+    OrderEvent,
+    State,
+    first_requirements_reminder,
+    hours_in_words,
+    requirements_reminder_step,
+)
+from .selectors import deadline_rule, requirements_reminder_rule
 
 
 class OrderActionError(Exception):
@@ -243,7 +252,10 @@ def order_place(*, job: Job, buyer) -> Order:
             raise OrderActionError("You can't order your own Job.")
         if job.is_paused:
             raise OrderActionError("This Job is paused and can't be ordered right now.")
+        now = timezone.now()
         order = Order.objects.create(
+            created_at=now,
+            requirements_reminder_at=first_requirements_reminder(now),
             job=job,
             buyer=buyer,
             seller_id=job.seller_id,
@@ -517,4 +529,43 @@ def order_send_deadline_notice(*, order_id, notice, now=None) -> bool:
                     buyer=order.buyer.display_name,
                 ),
             )
+    return True
+
+
+def order_send_requirements_reminder(*, order_id, now=None) -> bool:
+    """Remind the buyer of a pending order to submit the requirements: once
+    per moment in REQUIREMENTS_REMINDERS_HOURS after ordering.
+
+    The reminder is claimed with a conditional update on the reminder time
+    just read (which moves it to the next moment), so two scans, or a scan
+    racing the buyer's submission, send it at most once. Returns True if this
+    call sent it.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = (
+            Order.objects.filter(requirements_reminder_rule(now), pk=order_id)
+            .values("created_at", "requirements_reminder_at")
+            .first()
+        )
+        if row is None:
+            return False
+        hours, next_at = requirements_reminder_step(row["created_at"], now)
+        claimed = Order.objects.filter(
+            requirements_reminder_rule(now),
+            pk=order_id,
+            requirements_reminder_at=row["requirements_reminder_at"],
+        ).update(requirements_reminder_at=next_at)
+        if not claimed or hours is None:  # another scan got it; or settings moved the moments
+            return False
+        order = Order.objects.select_related("buyer", "seller").get(pk=order_id)
+        notify(
+            recipients=[order.buyer],
+            kind=NotificationKind.REQUIREMENTS_REMINDER,
+            key=f"requirements_reminder:{order.pk}:{hours}",
+            order=order,
+            text=f"Order #{order.number} has not started yet: you ordered “{order.title}” from "
+            f"{order.seller.display_name} {hours_in_words(hours)} ago. Submit the "
+            f"requirements to start it; the {order.delivery_days}-day delivery time starts then.",
+        )
     return True

@@ -53,6 +53,16 @@ def flag_very_late():
     return _notice_scan("very_late")
 
 
+@shared_task
+def remind_requirements():
+    """Remind buyers who have not submitted the requirements, at each of
+    REQUIREMENTS_REMINDERS_HOURS after ordering."""
+    return run_scan(
+        selectors.orders_owing_requirements_reminder,
+        lambda pk, now: services.order_send_requirements_reminder(order_id=pk, now=now),
+    )
+
+
 def _auto_complete(pk, now):
     try:
         # The service locks and re-reads the row; the id is all it needs.

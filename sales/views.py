@@ -20,7 +20,7 @@ from resolution.forms import CancellationRequestForm, ExtensionRequestForm, Late
 
 from . import actions, charts, metrics, selectors, services
 from .forms import DeliverForm, RequirementsForm, RevisionForm
-from .models import STAFF_ONLY_EVENTS, EventKind, State
+from .models import STAFF_ONLY_EVENTS, EventKind, State, requirements_reminders_in_words
 
 PRIORITY_DESCRIPTIONS = {
     "seller": "Orders that need you now, most urgent first: each says why and by when.",
@@ -139,6 +139,7 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
             .order_by("created_at", "pk")
         ),
         "revision_note": _revision_note(order),
+        "reminders": requirements_reminders_in_words(),
         "progress": order.progress_percent(),
         "extension_requests": extension_requests,
         "cancellation_requests": cancellation_requests,
