@@ -16,7 +16,13 @@ from resolution import services as resolution
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 from resolution.tasks import carry_out_cancellation_requests, expire_extension_requests
 from sales.models import CancelBy, EventKind, OrderEvent, State
-from sales.tasks import auto_complete_deliveries, flag_due_soon, flag_late, flag_very_late
+from sales.tasks import (
+    auto_complete_deliveries,
+    flag_due_soon,
+    flag_late,
+    flag_very_late,
+    remind_requirements,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -290,8 +296,13 @@ def _count_queries(task):
             {"state": State.DELIVERED, "delivered_at": T - timedelta(days=4)},
             {"state": State.DELIVERED, "delivered_at": T},
         ),
+        (
+            remind_requirements,
+            {"state": State.PENDING, "created_at": T - timedelta(hours=25)},
+            {"state": State.PENDING, "created_at": T},
+        ),
     ],
-    ids=["late", "auto_complete"],
+    ids=["late", "auto_complete", "requirements"],
 )
 def test_scan_queries_do_not_grow_with_orders_that_are_not_due(task, due, not_due):
     OrderFactory.create_batch(3, **not_due)
@@ -307,12 +318,15 @@ def test_scan_queries_do_not_grow_with_orders_that_are_not_due(task, due, not_du
 
 def test_run_deadlines_runs_every_scan_once():
     order = OrderFactory(state=State.ACTIVE, due_at=T)
+    pending = OrderFactory(state=State.PENDING, created_at=T)
     out = StringIO()
     with time_machine.travel(T + timedelta(days=2), tick=False):
         call_command("run_deadlines", stdout=out)
     assert "1  late notices" in out.getvalue()
     assert "1  very late notices" in out.getvalue()
+    assert "1  requirements reminders" in out.getvalue()
     assert Notification.objects.filter(order=order, kind="late").count() == 2
+    assert Notification.objects.filter(order=pending, kind="requirements_reminder").count() == 1
 
 
 def test_nothing_due_means_nothing_done():
@@ -321,6 +335,7 @@ def test_nothing_due_means_nothing_done():
         flag_due_soon,
         flag_late,
         flag_very_late,
+        remind_requirements,
         auto_complete_deliveries,
         expire_extension_requests,
         carry_out_cancellation_requests,
