@@ -186,9 +186,10 @@ class Order(FSMModelMixin, models.Model):
                 fields=["buyer", "state", "-created_at", "-id"], name="order_buyer_state_new"
             ),
             models.Index(fields=["buyer", "state", "due_at", "id"], name="order_buyer_state_due"),
-            # The delivery-time insight: a Job's last few started orders.
+            # The delivery-time insight: a Job's last few started orders
+            # placed under its current delivery days.
             models.Index(
-                fields=["job", "-started_at", "-id"],
+                fields=["job", "delivery_days", "-started_at", "-id"],
                 condition=Q(started_at__isnull=False),
                 name="order_job_started",
             ),
