@@ -266,6 +266,7 @@ class Order(FSMModelMixin, models.Model):
     def submit_requirements(self, *, answers, now):
         self.requirements = answers
         self.started_at = now
+        self.requirements_reminder_at = None
         self.set_due(now + timedelta(days=self.delivery_days))
 
     @transition(
@@ -334,6 +335,7 @@ class Order(FSMModelMixin, models.Model):
             self, requested_by=requested_by, now=now
         )
         self.canceled_at = now
+        self.requirements_reminder_at = None
         self.canceled_by = by
         self.cancel_reason = reason
 

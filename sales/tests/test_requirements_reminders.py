@@ -99,6 +99,9 @@ def test_a_buyer_who_submitted_is_not_reminded():
 
     assert _reminders_to(early.buyer, early) == []
     assert len(_reminders_to(between.buyer, between)) == 1  # the 24-hour one only
+    for order in (early, between):
+        order.refresh_from_db()
+        assert order.requirements_reminder_at is None  # none left to send
 
 
 @pytest.mark.django_db
