@@ -79,7 +79,8 @@ def next_step(order, user, actions, waiting_for_me, blocked=()) -> NextStep | No
     if "late_cancel" in actions:
         return NextStep("Cancel this very late order", "#resolution")
     if order.state == State.PENDING:
-        return NextStep("Waiting for the buyer's requirements: the clock starts then.")
+        # The header says since when it waits; this says what follows.
+        return NextStep("The clock starts when the buyer submits the requirements.")
     if order.state == State.DELIVERED:
         return NextStep("Waiting for the buyer's review.")
     if order.state == State.ACTIVE:
