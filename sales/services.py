@@ -492,7 +492,7 @@ _DEADLINE_TEXT = {
         # What the seller risks now, in the words of the cancellation rule.
         "seller": "Order #{number} is more than {late_hours} hours late (due {due}). "
         "{buyer} may now cancel it alone, without your agreement, and that cancellation "
-        "would count against your completion rate. Deliver it now.",
+        "would count against your completion rate. {seller_next}",
     },
 }
 
@@ -513,6 +513,12 @@ def order_send_deadline_notice(*, order_id, notice, now=None) -> bool:
         if not claimed:
             return False
         order = Order.objects.select_related("buyer", "seller").get(pk=order_id)
+        # Deliver waits for an open cancellation request's answer: say so
+        # rather than ask for a delivery the page would refuse.
+        asked_to_cancel = (
+            notice == "very_late"
+            and CancellationRequest.objects.filter(order=order, state=RequestState.OPEN).exists()
+        )
         for role, template in _DEADLINE_TEXT[notice].items():
             user = getattr(order, role)
             due = timezone.localtime(order.due_at, user.zoneinfo).strftime("%a %d %b, %H:%M %Z")
@@ -527,6 +533,11 @@ def order_send_deadline_notice(*, order_id, notice, now=None) -> bool:
                     hours=settings.DUE_SOON_HOURS,
                     late_hours=settings.VERY_LATE_HOURS,
                     buyer=order.buyer.display_name,
+                    seller_next=(
+                        "A cancellation request waits for an answer on the order page."
+                        if asked_to_cancel
+                        else "Deliver it now."
+                    ),
                 ),
             )
     return True
