@@ -9,7 +9,9 @@ import time_machine
 from django.urls import reverse
 
 from factories import OrderFactory, UserFactory
-from messaging.models import Message, MessageKind, Notification
+from messaging.attachments import check_upload
+from messaging.models import Attachment, Message, MessageKind, Notification
+from messaging.tests.uploads import png, stored_files
 from resolution import services
 from resolution.models import CancellationRequest, RequestState
 from resolution.tasks import carry_out_cancellation_requests
@@ -97,6 +99,29 @@ def test_the_service_refuses_too_when_the_request_came_after_the_page_was_drawn(
     with pytest.raises(sales_services.OrderActionBlocked, match="answer that request"):
         sales_services.order_deliver(order=order, actor=order.seller, message="Done.")
     _nothing_delivered(order)
+
+
+def test_a_refused_delivery_keeps_none_of_its_files(client):
+    order = _order()
+    _ask(order, "buyer")
+    client.force_login(order.seller)
+
+    response = client.post(
+        reverse("sales:order_deliver", args=[order.number]),
+        {"message": "Done.", "files": [png()]},
+        follow=True,
+    )
+    assert BUYER_ASKED in _messages(response)
+    upload = png()
+    upload.checked_content_type = check_upload(upload)
+    with pytest.raises(sales_services.OrderActionBlocked):
+        sales_services.order_deliver(
+            order=order, actor=order.seller, message="Done.", files=[upload]
+        )
+
+    _nothing_delivered(order)
+    assert not Attachment.objects.exists()
+    assert stored_files() == []
 
 
 def test_the_order_page_says_why_deliver_is_not_offered(client):
