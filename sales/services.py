@@ -172,8 +172,8 @@ def order_close_moot_requests(order):
     more time only matters while it is in progress, a cancellation only while
     it is open. The order row is already locked, so this keeps the lock order."""
     now = timezone.now()
-    for request in ExtensionRequest.objects.filter(order=order, state=RequestState.OPEN):
-        if order.state != State.ACTIVE:
+    if order.state != State.ACTIVE:
+        for request in ExtensionRequest.objects.filter(order=order, state=RequestState.OPEN):
             request_close_moot(order, request, now=now)
     if order.state in (State.COMPLETED, State.CANCELED):
         for request in CancellationRequest.objects.filter(order=order, state=RequestState.OPEN):
