@@ -515,10 +515,18 @@ def order_send_deadline_notice(*, order_id, notice, now=None) -> bool:
         order = Order.objects.select_related("buyer", "seller").get(pk=order_id)
         # Deliver waits for an open cancellation request's answer: say so
         # rather than ask for a delivery the page would refuse.
-        asked_to_cancel = (
-            notice == "very_late"
-            and CancellationRequest.objects.filter(order=order, state=RequestState.OPEN).exists()
+        asked_by = (
+            CancellationRequest.objects.filter(order=order, state=RequestState.OPEN)
+            .values_list("requested_by_id", flat=True)
+            .first()
+            if notice == "very_late"
+            else None
         )
+        seller_next = {
+            None: "Deliver it now.",
+            order.buyer_id: "They asked to cancel it: answer their request on the order page.",
+            order.seller_id: "You asked to cancel it: withdraw that request to deliver.",
+        }[asked_by]
         for role, template in _DEADLINE_TEXT[notice].items():
             user = getattr(order, role)
             due = timezone.localtime(order.due_at, user.zoneinfo).strftime("%a %d %b, %H:%M %Z")
@@ -533,11 +541,7 @@ def order_send_deadline_notice(*, order_id, notice, now=None) -> bool:
                     hours=settings.DUE_SOON_HOURS,
                     late_hours=settings.VERY_LATE_HOURS,
                     buyer=order.buyer.display_name,
-                    seller_next=(
-                        "A cancellation request waits for an answer on the order page."
-                        if asked_to_cancel
-                        else "Deliver it now."
-                    ),
+                    seller_next=seller_next,
                 ),
             )
     return True

@@ -98,21 +98,27 @@ def test_very_late_tells_both_sides_24_hours_after_due_once():
     )
 
 
-def test_the_very_late_seller_is_sent_to_the_open_cancellation_request_not_to_deliver():
-    # Deliver waits for the answer, so the notice must not ask for it.
+@pytest.mark.parametrize(
+    "asked_by,ending",
+    [
+        ("buyer", "They asked to cancel it: answer their request on the order page."),
+        ("seller", "You asked to cancel it: withdraw that request to deliver."),
+    ],
+)
+def test_the_very_late_seller_is_sent_to_the_open_cancellation_request_not_to_deliver(
+    asked_by, ending
+):
+    # Deliver waits for the request to be answered, so the notice must not ask for it.
     order = OrderFactory(state=State.ACTIVE, started_at=T - timedelta(days=3), due_at=T)
     with time_machine.travel(T + timedelta(hours=2), tick=False):
         resolution.cancellation_request_create(
-            order=order, actor=order.buyer, reason="Plans changed"
+            order=order, actor=getattr(order, asked_by), reason="Plans changed"
         )
 
     assert _at(T + timedelta(hours=24), flag_very_late) == 1
 
     [seller] = [n.text for n in _notices(order, "very_late") if n.recipient == order.seller]
-    assert seller.endswith(
-        "would count against your completion rate. A cancellation request waits for an "
-        "answer on the order page."
-    )
+    assert seller.endswith(f"would count against your completion rate. {ending}")
     assert "Deliver it now" not in seller
 
 
