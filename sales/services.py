@@ -491,7 +491,7 @@ _DEADLINE_TEXT = {
         "from the order page.",
         # What the seller risks now, in the words of the cancellation rule.
         "seller": "Order #{number} is more than {late_hours} hours late (due {due}). "
-        "{buyer} may now cancel it alone, without your agreement, and that cancellation "
+        "{buyer} may now cancel it alone, and that cancellation "
         "would count against your completion rate. {seller_next}",
     },
 }

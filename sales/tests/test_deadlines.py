@@ -93,7 +93,7 @@ def test_very_late_tells_both_sides_24_hours_after_due_once():
     # What the buyer may now do, and what it would count for.
     assert seller == (
         f"Order #{order.number} is more than 24 hours late (due Sun 10 Mar, 12:00 UTC). "
-        "Bea Quinn may now cancel it alone, without your agreement, and that cancellation "
+        "Bea Quinn may now cancel it alone, and that cancellation "
         "would count against your completion rate. Deliver it now."
     )
 
