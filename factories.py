@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from jobs.models import Job
 from sales.counts import order_counts_move
-from sales.models import Order, State
+from sales.models import Order, State, first_requirements_reminder
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -59,6 +59,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     revisions_included = factory.LazyAttribute(lambda o: o.job.revisions)
     questions = factory.LazyAttribute(lambda o: o.job.question_list)
     state = State.PENDING
+    created_at = factory.LazyFunction(timezone.now)
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
@@ -78,6 +79,11 @@ class OrderFactory(factory.django.DjangoModelFactory):
         if self.started_at is None:
             return None
         return self.started_at + timedelta(days=self.delivery_days)
+
+    @factory.lazy_attribute
+    def requirements_reminder_at(self):
+        # As order_place schedules it: only a pending order reminds its buyer.
+        return first_requirements_reminder(self.created_at) if self.state == State.PENDING else None
 
     @factory.lazy_attribute
     def delivered_at(self):

@@ -120,3 +120,35 @@ def test_mutual_cancellation_and_a_support_ticket(live_server, browser, screensh
     support.get_by_role("link", name="Refund for a canceled order").click()
     expect(support.get_by_text("To the card I paid with?")).to_be_visible()
     screenshot(support, "support-ticket-reply")
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (390, 844)], ids=["desktop", "phone"])
+def test_seller_answers_the_buyers_cancellation_request_before_delivering(
+    live_server, browser, screenshot, width, height
+):
+    order = OrderFactory(state=State.ACTIVE, buyer=UserFactory(first_name="Bea"))
+    buyer = log_in(browser, live_server.url, order.buyer)
+    seller = log_in(
+        browser, live_server.url, order.seller, viewport={"width": width, "height": height}
+    )
+    url = f"{live_server.url}{order.get_absolute_url()}"
+
+    buyer.goto(url)
+    buyer.get_by_text("Ask to cancel by mutual agreement").click()
+    buyer.get_by_label("Why cancel?*").fill("My project was shelved.")
+    buyer.get_by_role("button", name="Send the cancellation request").click()
+    expect(buyer.get_by_text("Cancellation request sent")).to_be_visible()
+
+    seller.goto(url)
+    blocked = seller.locator("[data-deliver-blocked]")
+    expect(blocked).to_contain_text("Bea asked to cancel this order: answer that request")
+    expect(seller.get_by_role("button", name="Deliver now")).to_have_count(0)
+    screenshot(seller, f"deliver-waits-for-the-answer-{width}")
+    blocked.get_by_role("link", name="Answer the request").click()
+    seller.get_by_role("button", name="Decline, keep the order").click()
+
+    expect(seller.locator("[data-deliver-blocked]")).to_have_count(0)
+    seller.get_by_text("Deliver your work").click()
+    seller.get_by_label("Delivery message*").fill("Here it is anyway.")
+    seller.get_by_role("button", name="Deliver now").click()
+    expect(seller.get_by_text("Delivered. The buyer has been asked to review it.")).to_be_visible()

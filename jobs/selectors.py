@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Subquery
 
 from messaging.models import Message, MessageKind
 from resolution.models import ExtensionRequest, RequestState
@@ -53,9 +53,14 @@ class DeliveryInsight:
 
 
 def job_delivery_insight(job) -> DeliveryInsight | None:
-    """The insight for one Job, or None when its orders rarely need more time."""
+    """The insight for one Job, or None when its orders rarely need more time.
+
+    Only orders placed under the Job's current delivery days count: once the
+    seller raised them, the orders that needed more time under the old
+    promise are answered, and the insight waits for new orders to show the
+    same pattern."""
     recent = list(
-        Order.objects.filter(job=job, started_at__isnull=False)
+        Order.objects.filter(job=job, delivery_days=job.delivery_days, started_at__isnull=False)
         .annotate(
             extended=Exists(
                 ExtensionRequest.objects.filter(order=OuterRef("pk"), state=RequestState.APPROVED)
@@ -79,14 +84,19 @@ def job_delivery_insight(job) -> DeliveryInsight | None:
 def jobs_needing_more_time(seller) -> list[DeliveryInsight]:
     """Insights for the seller's Jobs whose orders often needed more time.
 
-    Only Jobs with at least THRESHOLD approved extensions ever are looked at
+    Only Jobs with at least THRESHOLD approved extensions on orders placed
+    under their current delivery days are looked at
     closely, so the cost follows those Jobs, not the number of orders: one
     query each, a LIMIT on an index. (One windowed query for all of them was
     tried: it ranks every order the Jobs ever had, and cost 200 ms against
     23 ms for three Jobs of 20,000 orders on PostgreSQL.)
     """
     job_ids = (
-        ExtensionRequest.objects.filter(order__seller=seller, state=RequestState.APPROVED)
+        ExtensionRequest.objects.filter(
+            order__seller=seller,
+            state=RequestState.APPROVED,
+            order__delivery_days=F("order__job__delivery_days"),
+        )
         .values("order__job")
         .annotate(n=Count("order", distinct=True))
         .filter(n__gte=settings.EXTENSION_INSIGHT_THRESHOLD)

@@ -240,6 +240,19 @@ DUE_SOON_HOURS = env("DUE_SOON_HOURS")
 VERY_LATE_HOURS = env("VERY_LATE_HOURS")
 REQUEST_ANSWER_HOURS = env("REQUEST_ANSWER_HOURS")
 REVISION_MIN_HOURS = env("REVISION_MIN_HOURS")
+# A buyer who has not submitted the requirements is reminded this many hours
+# after ordering, once each: a pending order's clock does not run, so nothing
+# else would ever move it. "24,72" in the environment.
+try:
+    REQUIREMENTS_REMINDERS_HOURS = tuple(
+        sorted({int(h) for h in env.list("REQUIREMENTS_REMINDERS_HOURS", default=["24", "72"])})
+    )
+except ValueError:
+    REQUIREMENTS_REMINDERS_HOURS = (0,)
+if any(h <= 0 for h in REQUIREMENTS_REMINDERS_HOURS):
+    raise environ.ImproperlyConfigured(
+        "REQUIREMENTS_REMINDERS_HOURS must be whole hours above 0, comma-separated, e.g. 24,72."
+    )
 # The seed's advice: when 3 of a Job's last 10 started orders needed more
 # time, suggest raising its delivery days.
 EXTENSION_INSIGHT_WINDOW = env("EXTENSION_INSIGHT_WINDOW")
@@ -373,6 +386,10 @@ CELERY_BEAT_SCHEDULE = {
     "orders-due-soon": {"task": "sales.tasks.flag_due_soon", "schedule": DEADLINE_SCAN_SECONDS},
     "orders-late": {"task": "sales.tasks.flag_late", "schedule": DEADLINE_SCAN_SECONDS},
     "orders-very-late": {"task": "sales.tasks.flag_very_late", "schedule": DEADLINE_SCAN_SECONDS},
+    "requirements-reminders": {
+        "task": "sales.tasks.remind_requirements",
+        "schedule": DEADLINE_SCAN_SECONDS,
+    },
     "deliveries-auto-complete": {
         "task": "sales.tasks.auto_complete_deliveries",
         "schedule": DEADLINE_SCAN_SECONDS,

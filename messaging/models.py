@@ -106,6 +106,8 @@ class NotificationKind(models.TextChoices):
     EXTENSION_ANSWERED = "extension_answered", "Extension answered"
     CANCELLATION_REQUESTED = "cancellation_requested", "Cancellation requested"
     CANCELLATION_ANSWERED = "cancellation_answered", "Cancellation answered"
+    CANCELLATION_CLOSED = "cancellation_closed", "Cancellation request closed"
+    REQUIREMENTS_REMINDER = "requirements_reminder", "Requirements reminder"
     TICKET_ANSWERED = "ticket_answered", "Support ticket answered"
 
 

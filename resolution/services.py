@@ -26,6 +26,7 @@ from sales.services import (
     order_cancel,
     order_close_moot_requests,
     order_lock,
+    request_close_moot,
 )
 
 from .models import (
@@ -328,13 +329,24 @@ def extension_request_expire(*, request_id, now=None) -> bool:
     return True
 
 
+# Where an unanswered cancellation request is carried out: orders not yet
+# delivered. A delivered order is finished work under the buyer's review; only
+# an answer cancels it, never silence.
+CARRY_OUT_STATES = (State.PENDING, State.ACTIVE)
+
+
 def cancellation_request_carry_out(*, request_id, now=None) -> bool:
     """A cancellation request unanswered for REQUEST_ANSWER_HOURS is carried
-    out: the order is canceled by mutual agreement. Returns True if it acted."""
+    out: the order is canceled by mutual agreement. On an order that is no
+    longer in progress the request is closed instead, and both sides told.
+    Returns True if it canceled the order. Locks the order, then the request."""
     now = now or timezone.now()
     with transaction.atomic():
         order, request = _lock_unanswered(CancellationRequest, request_id, now)
         if request is None:
+            return False
+        if order.state not in CARRY_OUT_STATES:
+            request_close_moot(order, request, now=now)
             return False
         request.accept(by=None, now=now)
         request.save()

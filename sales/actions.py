@@ -31,14 +31,24 @@ CHECKS = {
 
 def order_actions(order, user) -> set[str]:
     """The names of the CHECKS this user passes on this order now."""
-    allowed = set()
+    return order_actions_and_blocks(order, user)[0]
+
+
+def order_actions_and_blocks(order, user) -> tuple[set[str], dict[str, str]]:
+    """The CHECKS this user passes now, and those held back only by something
+    the user can clear first (``OrderActionBlocked``), with the reason: the
+    page explains those instead of dropping them silently."""
+    allowed, blocked = set(), {}
     for name, check in CHECKS.items():
         try:
             check(order=order, actor=user)
+        except services.OrderActionBlocked as error:
+            blocked[name] = str(error)
         except services.OrderActionError:
             continue
-        allowed.add(name)
-    return allowed
+        else:
+            allowed.add(name)
+    return allowed, blocked
 
 
 @dataclass(frozen=True)
@@ -51,11 +61,13 @@ class NextStep:
     urgent: bool = False
 
 
-def next_step(order, user, actions, waiting_for_me) -> NextStep | None:
+def next_step(order, user, actions, waiting_for_me, blocked=()) -> NextStep | None:
     """What the viewer should do next, most pressing first."""
     is_seller = user.pk == order.seller_id
     if waiting_for_me:
         return NextStep("Answer the request", "#waiting-1", urgent=True)
+    if "deliver" in blocked:  # held back by the seller's own cancellation request
+        return NextStep("Withdraw your cancellation request to deliver", "#resolution")
     if "submit_requirements" in actions:
         return NextStep("Submit the requirements", "#requirements-form", urgent=True)
     if "accept" in actions:
@@ -67,7 +79,8 @@ def next_step(order, user, actions, waiting_for_me) -> NextStep | None:
     if "late_cancel" in actions:
         return NextStep("Cancel this very late order", "#resolution")
     if order.state == State.PENDING:
-        return NextStep("Waiting for the buyer's requirements: the clock starts then.")
+        # The header says since when it waits; this says what follows.
+        return NextStep("The clock starts when the buyer submits the requirements.")
     if order.state == State.DELIVERED:
         return NextStep("Waiting for the buyer's review.")
     if order.state == State.ACTIVE:

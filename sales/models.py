@@ -51,6 +51,41 @@ def clock_q(reading, now):
     raise ValueError(reading)
 
 
+def requirements_reminder_step(created_at, now):
+    """For an order placed at ``created_at`` and still pending at ``now``: the
+    latest reminder due (its hours after ordering, None if none is), and when
+    the next one falls due (None when none is left). A scan that comes late,
+    past two moments at once, sends the later reminder only."""
+    due, next_at = None, None
+    for hours in settings.REQUIREMENTS_REMINDERS_HOURS:
+        moment = created_at + timedelta(hours=hours)
+        if moment <= now:
+            due = hours
+        else:
+            next_at = moment
+            break
+    return due, next_at
+
+
+def hours_in_words(hours):
+    """24 -> "1 day", 72 -> "3 days", 36 -> "36 hours"."""
+    if hours % 24:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    days = hours // 24
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
+def requirements_reminders_in_words():
+    """When buyers are reminded, for people: "1 day and 3 days"."""
+    words = [hours_in_words(h) for h in settings.REQUIREMENTS_REMINDERS_HOURS]
+    return " and ".join(filter(None, [", ".join(words[:-1]), *words[-1:]]))
+
+
+def first_requirements_reminder(created_at):
+    hours = settings.REQUIREMENTS_REMINDERS_HOURS
+    return created_at + timedelta(hours=hours[0]) if hours else None
+
+
 def cancellation_counts_against_seller(order, *, requested_by, now):
     """The one rule: a cancellation counts against the seller when the seller
     asked for it, or when the order was late (in progress, past its due date)
@@ -129,6 +164,9 @@ class Order(FSMModelMixin, models.Model):
     due_soon_notified_at = models.DateTimeField(null=True, blank=True)
     late_notified_at = models.DateTimeField(null=True, blank=True)
     very_late_notified_at = models.DateTimeField(null=True, blank=True)
+    # When the buyer of a pending order is next reminded to submit the
+    # requirements; empty once no reminder is left. Claimed by the scan.
+    requirements_reminder_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -151,9 +189,10 @@ class Order(FSMModelMixin, models.Model):
                 fields=["buyer", "state", "-created_at", "-id"], name="order_buyer_state_new"
             ),
             models.Index(fields=["buyer", "state", "due_at", "id"], name="order_buyer_state_due"),
-            # The delivery-time insight: a Job's last few started orders.
+            # The delivery-time insight: a Job's last few started orders
+            # placed under its current delivery days.
             models.Index(
-                fields=["job", "-started_at", "-id"],
+                fields=["job", "delivery_days", "-started_at", "-id"],
                 condition=Q(started_at__isnull=False),
                 name="order_job_started",
             ),
@@ -176,6 +215,11 @@ class Order(FSMModelMixin, models.Model):
             ),
             models.Index(
                 fields=["delivered_at"], condition=Q(state="delivered"), name="order_scan_review"
+            ),
+            models.Index(
+                fields=["requirements_reminder_at"],
+                condition=Q(state="pending", requirements_reminder_at__isnull=False),
+                name="order_scan_requirements",
             ),
             # Support's Order list in the admin: newest first (the admin adds
             # -id to make the order total), alone or within one state; the
@@ -225,6 +269,7 @@ class Order(FSMModelMixin, models.Model):
     def submit_requirements(self, *, answers, now):
         self.requirements = answers
         self.started_at = now
+        self.requirements_reminder_at = None
         self.set_due(now + timedelta(days=self.delivery_days))
 
     @transition(
@@ -293,6 +338,7 @@ class Order(FSMModelMixin, models.Model):
             self, requested_by=requested_by, now=now
         )
         self.canceled_at = now
+        self.requirements_reminder_at = None
         self.canceled_by = by
         self.cancel_reason = reason
 

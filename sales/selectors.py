@@ -573,6 +573,21 @@ def orders_owing_notice(notice, *, now, limit):
     )
 
 
+def requirements_reminder_rule(now):
+    """Pending orders whose buyer is due a reminder: the candidates and the
+    claim's guard, so a submission that landed meanwhile is seen."""
+    return Q(state=State.PENDING, requirements_reminder_at__lte=now)
+
+
+def orders_owing_requirements_reminder(*, now, limit):
+    """Ids of pending orders due a reminder, served by their partial index."""
+    return list(
+        Order.objects.filter(requirements_reminder_rule(now))
+        .order_by("requirements_reminder_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def review_window_rule(now):
     return Q(
         state=State.DELIVERED,

@@ -19,12 +19,27 @@ from messaging.services import attachments_stored, message_create, order_notices
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 
 from .counts import order_counts_move
-from .models import CancelBy, EventKind, Order, OrderEvent, State
-from .selectors import deadline_rule
+from .models import (
+    CancelBy,
+    EventKind,
+    Order,
+    OrderEvent,
+    State,
+    first_requirements_reminder,
+    hours_in_words,
+    requirements_reminder_step,
+)
+from .selectors import deadline_rule, requirements_reminder_rule
 
 
 class OrderActionError(Exception):
     """A refusal, worded for the person who asked."""
+
+
+class OrderActionBlocked(OrderActionError):
+    """A refusal the viewer can clear by doing something else first (answer a
+    request): the order page shows it where the action would be, rather than
+    leaving the seller to wonder where the action went."""
 
 
 # Why an action is refused, by the state the order is in.
@@ -58,6 +73,32 @@ def order_lock(order) -> Order:
     )
 
 
+def _open_cancellation_blocks_delivery(order):
+    """A cancellation request is answered before the order is delivered: a
+    delivery would leave the request to be carried out on finished work, or
+    the buyer reviewing work they asked not to get."""
+    request = (
+        CancellationRequest.objects.filter(order=order, state=RequestState.OPEN)
+        .only("requested_by_id")
+        .first()
+    )
+    if request is None:
+        return
+    if request.requested_by_id == order.seller_id:
+        raise OrderActionBlocked(
+            "You asked to cancel this order: withdraw that request before you deliver."
+        )
+    raise OrderActionBlocked(
+        f"{order.buyer.display_name} asked to cancel this order: answer that request before "
+        "you deliver. Agree to cancel, or decline it and then deliver."
+    )
+
+
+# Rules beyond state and role, by transition. Checked by the page (to explain
+# a missing action) and again by the service under the row lock.
+_BLOCKERS = {"deliver": _open_cancellation_blocks_delivery}
+
+
 def _check(order, name, *, actor, check_actor=True):
     method = getattr(order, name)
     meta = method._django_fsm
@@ -71,6 +112,8 @@ def _check(order, name, *, actor, check_actor=True):
     if not can_proceed(method):
         # The only condition in the graph: revisions left.
         raise OrderActionError("No revisions are left on this order.")
+    if blocker := _BLOCKERS.get(name):
+        blocker(order)
 
 
 def order_check_allowed(*, order: Order, actor, transition: str) -> None:
@@ -129,19 +172,50 @@ def order_close_moot_requests(order):
     more time only matters while it is in progress, a cancellation only while
     it is open. The order row is already locked, so this keeps the lock order."""
     now = timezone.now()
-    moot = []
     if order.state != State.ACTIVE:
-        moot += ExtensionRequest.objects.filter(order=order, state=RequestState.OPEN)
+        for request in ExtensionRequest.objects.filter(order=order, state=RequestState.OPEN):
+            request_close_moot(order, request, now=now)
     if order.state in (State.COMPLETED, State.CANCELED):
-        moot += CancellationRequest.objects.filter(order=order, state=RequestState.OPEN)
-    for request in moot:
-        request.close(now=now)
-        request.save()
-        event_record(
-            order,
-            kind=EventKind.REQUEST_CLOSED,
-            actor=None,
-            data={"request": request.pk, "what": request._meta.verbose_name},
+        for request in CancellationRequest.objects.filter(order=order, state=RequestState.OPEN):
+            request_close_moot(order, request, now=now)
+
+
+# How a closed cancellation request explains itself, by where the order went.
+_CANCELLATION_CLOSED_TEXT = {
+    State.DELIVERED: "{requester}'s request to cancel order #{number} is closed without "
+    "canceling it: the order was delivered, and an unanswered request never cancels a "
+    "delivered order. The buyer reviews the delivery as usual.",
+    State.COMPLETED: "{requester}'s request to cancel order #{number} is closed: the order "
+    "is completed.",
+    State.CANCELED: "{requester}'s request to cancel order #{number} is closed: the order "
+    "was canceled ({by}).",
+}
+
+
+def request_close_moot(order, request, *, now):
+    """Close an open request the order's state made moot, on its timeline. A
+    cancellation request also tells both sides, once: the one who asked would
+    otherwise still wait for an answer, the other still think they owe one.
+    The order and the request must be locked, in that order."""
+    request.close(now=now)
+    request.save()
+    event_record(
+        order,
+        kind=EventKind.REQUEST_CLOSED,
+        actor=None,
+        data={"request": request.pk, "what": request._meta.verbose_name},
+    )
+    if isinstance(request, CancellationRequest) and order.state in _CANCELLATION_CLOSED_TEXT:
+        notify(
+            recipients=[order.buyer, order.seller],
+            kind=NotificationKind.CANCELLATION_CLOSED,
+            key=f"cancellation:{request.pk}:closed",
+            order=order,
+            text=_CANCELLATION_CLOSED_TEXT[order.state].format(
+                requester=request.requested_by.display_name,
+                number=order.number,
+                by=order.get_canceled_by_display(),
+            ),
         )
 
 
@@ -178,7 +252,10 @@ def order_place(*, job: Job, buyer) -> Order:
             raise OrderActionError("You can't order your own Job.")
         if job.is_paused:
             raise OrderActionError("This Job is paused and can't be ordered right now.")
+        now = timezone.now()
         order = Order.objects.create(
+            created_at=now,
+            requirements_reminder_at=first_requirements_reminder(now),
             job=job,
             buyer=buyer,
             seller_id=job.seller_id,
@@ -412,6 +489,10 @@ _DEADLINE_TEXT = {
     "very_late": {
         "buyer": "Order #{number} is more than {late_hours} hours late. You may cancel it "
         "from the order page.",
+        # What the seller risks now, in the words of the cancellation rule.
+        "seller": "Order #{number} is more than {late_hours} hours late (due {due}). "
+        "{buyer} may now cancel it alone, and that cancellation "
+        "would count against your completion rate. {seller_next}",
     },
 }
 
@@ -432,6 +513,20 @@ def order_send_deadline_notice(*, order_id, notice, now=None) -> bool:
         if not claimed:
             return False
         order = Order.objects.select_related("buyer", "seller").get(pk=order_id)
+        # Deliver waits for an open cancellation request's answer: say so
+        # rather than ask for a delivery the page would refuse.
+        asked_by = (
+            CancellationRequest.objects.filter(order=order, state=RequestState.OPEN)
+            .values_list("requested_by_id", flat=True)
+            .first()
+            if notice == "very_late"
+            else None
+        )
+        seller_next = {
+            None: "Deliver it now.",
+            order.buyer_id: "They asked to cancel it: answer their request on the order page.",
+            order.seller_id: "You asked to cancel it: withdraw that request to deliver.",
+        }[asked_by]
         for role, template in _DEADLINE_TEXT[notice].items():
             user = getattr(order, role)
             due = timezone.localtime(order.due_at, user.zoneinfo).strftime("%a %d %b, %H:%M %Z")
@@ -445,6 +540,47 @@ def order_send_deadline_notice(*, order_id, notice, now=None) -> bool:
                     due=due,
                     hours=settings.DUE_SOON_HOURS,
                     late_hours=settings.VERY_LATE_HOURS,
+                    buyer=order.buyer.display_name,
+                    seller_next=seller_next,
                 ),
             )
+    return True
+
+
+def order_send_requirements_reminder(*, order_id, now=None) -> bool:
+    """Remind the buyer of a pending order to submit the requirements: once
+    per moment in REQUIREMENTS_REMINDERS_HOURS after ordering.
+
+    The reminder is claimed with a conditional update on the reminder time
+    just read (which moves it to the next moment), so two scans, or a scan
+    racing the buyer's submission, send it at most once. Returns True if this
+    call sent it.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = (
+            Order.objects.filter(requirements_reminder_rule(now), pk=order_id)
+            .values("created_at", "requirements_reminder_at")
+            .first()
+        )
+        if row is None:
+            return False
+        hours, next_at = requirements_reminder_step(row["created_at"], now)
+        claimed = Order.objects.filter(
+            requirements_reminder_rule(now),
+            pk=order_id,
+            requirements_reminder_at=row["requirements_reminder_at"],
+        ).update(requirements_reminder_at=next_at)
+        if not claimed or hours is None:  # another scan got it; or settings moved the moments
+            return False
+        order = Order.objects.select_related("buyer", "seller").get(pk=order_id)
+        notify(
+            recipients=[order.buyer],
+            kind=NotificationKind.REQUIREMENTS_REMINDER,
+            key=f"requirements_reminder:{order.pk}:{hours}",
+            order=order,
+            text=f"Order #{order.number} has not started yet: you ordered “{order.title}” from "
+            f"{order.seller.display_name} {hours_in_words(hours)} ago. Submit the "
+            f"requirements to start it; the {order.delivery_days}-day delivery time starts then.",
+        )
     return True

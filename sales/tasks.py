@@ -48,8 +48,19 @@ def flag_late():
 
 @shared_task
 def flag_very_late():
-    """Tell the buyer they may cancel an order VERY_LATE_HOURS past due."""
+    """Tell both sides when an order is VERY_LATE_HOURS past due: the buyer that
+    they may cancel alone, the seller what that cancellation would count for."""
     return _notice_scan("very_late")
+
+
+@shared_task
+def remind_requirements():
+    """Remind buyers who have not submitted the requirements, at each of
+    REQUIREMENTS_REMINDERS_HOURS after ordering."""
+    return run_scan(
+        selectors.orders_owing_requirements_reminder,
+        lambda pk, now: services.order_send_requirements_reminder(order_id=pk, now=now),
+    )
 
 
 def _auto_complete(pk, now):

@@ -20,7 +20,7 @@ from resolution.forms import CancellationRequestForm, ExtensionRequestForm, Late
 
 from . import actions, charts, metrics, selectors, services
 from .forms import DeliverForm, RequirementsForm, RevisionForm
-from .models import STAFF_ONLY_EVENTS, EventKind, State
+from .models import STAFF_ONLY_EVENTS, EventKind, State, requirements_reminders_in_words
 
 PRIORITY_DESCRIPTIONS = {
     "seller": "Orders that need you now, most urgent first: each says why and by when.",
@@ -109,7 +109,7 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
     waiting_for_me = [
         r for r in (open_cancellation, open_extension) if r and r.requested_by_id != user.pk
     ]
-    allowed = actions.order_actions(order, user)
+    allowed, blocked = actions.order_actions_and_blocks(order, user)
     forms_by_action = {
         "submit_requirements": (
             "requirements_form",
@@ -129,7 +129,8 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
         "is_seller": is_seller,
         "other": order.other_party(user),
         "actions": allowed,
-        "next_step": actions.next_step(order, user, allowed, waiting_for_me),
+        "blocked": blocked,
+        "next_step": actions.next_step(order, user, allowed, waiting_for_me, blocked),
         "can_accept": "accept" in allowed,
         "deliver_open": request.GET.get("deliver") == "1" or "deliver_form" in forms,
         "deliveries": list(
@@ -138,6 +139,7 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
             .order_by("created_at", "pk")
         ),
         "revision_note": _revision_note(order),
+        "reminders": requirements_reminders_in_words(),
         "progress": order.progress_percent(),
         "extension_requests": extension_requests,
         "cancellation_requests": cancellation_requests,

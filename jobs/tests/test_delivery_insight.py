@@ -376,3 +376,81 @@ def test_the_insight_reads_a_jobs_last_orders_from_its_index():
     # Job's orders sorted.
     assert "order_job_started" in plan
     assert "Sort" not in plan.split("SubPlan")[0]
+
+
+# -- only the current terms count -------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["sales", "job_edit"])
+def test_after_the_raise_the_insight_is_gone_until_new_orders_show_it_again(client, where):
+    job = JobFactory(delivery_days=3)
+    _history(job, newest_days_ago=20)
+    _raise(client, job.seller, job)
+    job.refresh_from_db()
+    assert job.delivery_days == 5
+
+    def page():
+        return _sales(client, job.seller) if where == "sales" else _edit(client, job.seller, job)
+
+    assert "data-insight" not in page()
+
+    # New orders under the new five days: two needing more time is no pattern yet...
+    _history(job, took=[7, 6.5, 2], extended={7, 6.5}, newest_days_ago=5)
+    assert "data-insight" not in page()
+
+    # ...a third one is: counted among the new orders only.
+    _started(job, days_ago=1, took=8, extended=True)
+    snippet = _insight(page(), job)
+    assert snippet is not None
+    assert "3 of its last 4 orders needed an extension" in snippet
+    assert "current 5-day delivery time" in snippet
+    assert _actual_days(snippet) == [2.0, 6.5, 7.0, 8.0]
+    assert "Raise to 7 days" in snippet  # the 3rd of 2, 6.5, 7, 8
+
+
+def test_orders_placed_under_other_delivery_days_do_not_count(client):
+    # The seller edited the Job from 2 to 3 days by hand: the slow orders
+    # were promised 2 days, so they say nothing about the 3 promised now.
+    job = JobFactory(delivery_days=2)
+    _history(job, took=[4, 5, 6], extended={4, 5, 6}, newest_days_ago=30)
+    job.delivery_days = 3
+    job.save()
+    _history(job, took=[2, 2.5], extended=set(), newest_days_ago=3)
+
+    assert "data-insight" not in _sales(client, job.seller)
+    assert "data-insight" not in _edit(client, job.seller, job)
+    assert job_delivery_insight(job) is None
+
+
+def test_the_window_skips_orders_under_old_terms_between_new_ones(client, settings):
+    settings.EXTENSION_INSIGHT_WINDOW = 4
+    job = JobFactory(delivery_days=3)
+    _history(job, took=[4, 2], extended={4}, newest_days_ago=10)  # under 3 days
+    job.delivery_days = 4
+    job.save()
+    _history(job, took=[9, 9, 9], extended={9}, newest_days_ago=20)  # under 4 days, older
+    job.delivery_days = 3
+    job.save()
+
+    insight = job_delivery_insight(job)
+
+    # The 4-day orders in the middle, all three extended, are not part of
+    # the window: under 3 days, one of two needed more time.
+    assert insight is None
+    _history(job, took=[4.5], extended={4.5}, newest_days_ago=1)
+    assert job_delivery_insight(job) is None  # 2 of 3: below the threshold of 3
+    _history(job, took=[5], extended={5}, newest_days_ago=0.5)
+    insight = job_delivery_insight(job)
+    assert (insight.extended, insight.window) == (3, 4)
+    assert sorted(t.days for t in insight.actual) == [2, 4, 4, 5]
+
+
+def test_a_raise_that_finds_no_insight_under_the_current_terms_changes_nothing(client):
+    job = JobFactory(delivery_days=3)
+    _history(job)
+    _raise(client, job.seller, job)  # to 5
+    response = _raise(client, job.seller, job, follow=True)  # a second click, or a stale page
+
+    job.refresh_from_db()
+    assert job.delivery_days == 5
+    assert "already matches how long its orders take" in response.content.decode()

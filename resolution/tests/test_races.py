@@ -153,3 +153,37 @@ def test_approving_while_the_seller_delivers_never_moves_a_delivered_orders_due_
         assert request.state == RequestState.CLOSED
         assert approve.startswith("This request was already closed")
         assert order.due_at == before
+
+
+def test_a_delivery_racing_a_buyers_cancellation_request_leaves_no_request_behind(
+    monkeypatch,
+):
+    # Both lock the order first: either the request came first and the
+    # delivery is refused, or the delivery came first and the request is
+    # one made on a delivered order (which the carry-out never executes).
+    slowed(monkeypatch, sales_services, "order_lock")
+    slowed(monkeypatch, services, "order_lock")
+    order = OrderFactory(state=State.ACTIVE)
+
+    deliver, ask = _race(
+        lambda: sales_services.order_deliver(order=order, actor=order.seller, message="Done"),
+        lambda: services.cancellation_request_create(
+            order=order, actor=order.buyer, reason="Plans changed"
+        ),
+    )
+
+    order.refresh_from_db()
+    request = CancellationRequest.objects.get(order=order)
+    assert ask == "ok"
+    requested = OrderEvent.objects.get(order=order, kind=EventKind.CANCELLATION_REQUESTED)
+    if deliver == "ok":
+        assert order.state == State.DELIVERED
+        assert requested.from_state == State.DELIVERED  # asked of the delivered order
+    else:
+        assert deliver.endswith(
+            "answer that request before you deliver. Agree to cancel, "
+            "or decline it and then deliver."
+        )
+        assert order.state == State.ACTIVE
+        assert requested.from_state == State.ACTIVE
+    assert request.state == RequestState.OPEN

@@ -16,7 +16,13 @@ from resolution import services as resolution
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 from resolution.tasks import carry_out_cancellation_requests, expire_extension_requests
 from sales.models import CancelBy, EventKind, OrderEvent, State
-from sales.tasks import auto_complete_deliveries, flag_due_soon, flag_late, flag_very_late
+from sales.tasks import (
+    auto_complete_deliveries,
+    flag_due_soon,
+    flag_late,
+    flag_very_late,
+    remind_requirements,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -65,15 +71,55 @@ def test_late_fires_at_the_due_time_and_tells_both_sides():
     assert {n.recipient for n in _notices(order, "late")} == {order.buyer, order.seller}
 
 
-def test_very_late_tells_the_buyer_they_may_cancel_24_hours_after_due():
-    order = OrderFactory(state=State.ACTIVE, started_at=T - timedelta(days=3), due_at=T)
+def test_very_late_tells_both_sides_24_hours_after_due_once():
+    order = OrderFactory(
+        state=State.ACTIVE,
+        started_at=T - timedelta(days=3),
+        due_at=T,
+        buyer__first_name="Bea",
+        buyer__last_name="Quinn",
+    )
 
     assert _at(T + timedelta(hours=24) - MINUTE, flag_very_late) == 0
+    assert not _notices(order, "very_late")
+    assert _at(T + timedelta(hours=24), flag_very_late) == 1
+    assert _at(T + timedelta(hours=24), flag_very_late) == 0  # a second run
+    assert _at(T + timedelta(hours=30), flag_very_late) == 0
+
+    notices = {n.recipient: n.text for n in _notices(order, "very_late")}
+    assert set(notices) == {order.buyer, order.seller}
+    assert "You may cancel it" in notices[order.buyer]
+    seller = notices[order.seller]
+    # What the buyer may now do, and what it would count for.
+    assert seller == (
+        f"Order #{order.number} is more than 24 hours late (due Sun 10 Mar, 12:00 UTC). "
+        "Bea Quinn may now cancel it alone, and that cancellation "
+        "would count against your completion rate. Deliver it now."
+    )
+
+
+@pytest.mark.parametrize(
+    "asked_by,ending",
+    [
+        ("buyer", "They asked to cancel it: answer their request on the order page."),
+        ("seller", "You asked to cancel it: withdraw that request to deliver."),
+    ],
+)
+def test_the_very_late_seller_is_sent_to_the_open_cancellation_request_not_to_deliver(
+    asked_by, ending
+):
+    # Deliver waits for the request to be answered, so the notice must not ask for it.
+    order = OrderFactory(state=State.ACTIVE, started_at=T - timedelta(days=3), due_at=T)
+    with time_machine.travel(T + timedelta(hours=2), tick=False):
+        resolution.cancellation_request_create(
+            order=order, actor=getattr(order, asked_by), reason="Plans changed"
+        )
+
     assert _at(T + timedelta(hours=24), flag_very_late) == 1
 
-    [notice] = _notices(order, "very_late")
-    assert notice.recipient == order.buyer
-    assert "You may cancel it" in notice.text
+    [seller] = [n.text for n in _notices(order, "very_late") if n.recipient == order.seller]
+    assert seller.endswith(f"would count against your completion rate. {ending}")
+    assert "Deliver it now" not in seller
 
 
 def test_auto_complete_after_three_days_of_review():
@@ -168,19 +214,26 @@ def _ask_to_cancel(order):
 
 
 @pytest.mark.parametrize(
-    "ask,task,ended_as,acted",
+    "ask,task,ended_as,acted,told",
     [
-        (_ask_more_time, expire_extension_requests, State.DELIVERED, RequestState.EXPIRED),
-        (_ask_to_cancel, carry_out_cancellation_requests, State.COMPLETED, RequestState.APPROVED),
+        (_ask_more_time, expire_extension_requests, State.DELIVERED, RequestState.EXPIRED, 0),
+        (
+            _ask_to_cancel,
+            carry_out_cancellation_requests,
+            State.COMPLETED,
+            RequestState.APPROVED,
+            2,
+        ),
     ],
     ids=["extension expiry", "cancellation carry-out"],
 )
 def test_a_request_left_open_on_an_order_that_moved_on_is_closed_not_acted_on(
-    ask, task, ended_as, acted
+    ask, task, ended_as, acted, told
 ):
     # Orders that moved on before requests were closed with them: the oldest
-    # due request sits on such an order. The scan closes it, says nothing to
-    # anyone about it, and goes on to the next.
+    # due request sits on such an order. The scan closes it, tells both sides
+    # when it was a cancellation request (one of them still waits for an
+    # answer), and goes on to the next.
     moved_on = OrderFactory(state=State.ACTIVE, started_at=T, due_at=T + timedelta(days=5))
     live = OrderFactory(state=State.ACTIVE, started_at=T, due_at=T + timedelta(days=5))
     with time_machine.travel(T, tick=False):
@@ -198,9 +251,12 @@ def test_a_request_left_open_on_an_order_that_moved_on_is_closed_not_acted_on(
     moved_on.refresh_from_db()
     assert stale.state == RequestState.CLOSED and moved_on.state == ended_as
     assert OrderEvent.objects.filter(order=moved_on, kind=EventKind.REQUEST_CLOSED).count() == 1
-    assert Notification.objects.filter(order=moved_on).count() == notices
+    closed = Notification.objects.filter(order=moved_on, kind="cancellation_closed")
+    assert Notification.objects.filter(order=moved_on).count() == notices + told
+    assert {n.recipient for n in closed} == ({moved_on.buyer, moved_on.seller} if told else set())
     assert due.state == acted
     assert _at(T + timedelta(hours=50), task) == 0
+    assert closed.count() == told
 
 
 @pytest.mark.parametrize("task", [expire_extension_requests, carry_out_cancellation_requests])
@@ -264,8 +320,13 @@ def _count_queries(task):
             {"state": State.DELIVERED, "delivered_at": T - timedelta(days=4)},
             {"state": State.DELIVERED, "delivered_at": T},
         ),
+        (
+            remind_requirements,
+            {"state": State.PENDING, "created_at": T - timedelta(hours=25)},
+            {"state": State.PENDING, "created_at": T},
+        ),
     ],
-    ids=["late", "auto_complete"],
+    ids=["late", "auto_complete", "requirements"],
 )
 def test_scan_queries_do_not_grow_with_orders_that_are_not_due(task, due, not_due):
     OrderFactory.create_batch(3, **not_due)
@@ -281,12 +342,15 @@ def test_scan_queries_do_not_grow_with_orders_that_are_not_due(task, due, not_du
 
 def test_run_deadlines_runs_every_scan_once():
     order = OrderFactory(state=State.ACTIVE, due_at=T)
+    pending = OrderFactory(state=State.PENDING, created_at=T)
     out = StringIO()
     with time_machine.travel(T + timedelta(days=2), tick=False):
         call_command("run_deadlines", stdout=out)
     assert "1  late notices" in out.getvalue()
     assert "1  very late notices" in out.getvalue()
+    assert "1  requirements reminders" in out.getvalue()
     assert Notification.objects.filter(order=order, kind="late").count() == 2
+    assert Notification.objects.filter(order=pending, kind="requirements_reminder").count() == 1
 
 
 def test_nothing_due_means_nothing_done():
@@ -295,6 +359,7 @@ def test_nothing_due_means_nothing_done():
         flag_due_soon,
         flag_late,
         flag_very_late,
+        remind_requirements,
         auto_complete_deliveries,
         expire_extension_requests,
         carry_out_cancellation_requests,

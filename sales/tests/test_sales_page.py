@@ -332,7 +332,7 @@ def test_query_count_does_not_grow_with_orders(client, name, params):
 
 COLUMNS = {
     "active": ["Due", "Time left"],
-    "pending": ["Ordered on", "Waiting for requirements"],
+    "pending": ["Waiting for requirements since"],
     "delivered": ["Delivered on", "Completes by itself on"],
     "completed": ["Completed on"],
     "canceled": ["Canceled on", "By", "Counts against you?"],

@@ -91,6 +91,10 @@ SCANS = {
         lambda now: selectors.orders_owing_notice("very_late", now=now, limit=10),
         "order_scan_very_late",
     ),
+    "requirements": (
+        lambda now: selectors.orders_owing_requirements_reminder(now=now, limit=10),
+        "order_scan_requirements",
+    ),
     "review": (
         lambda now: selectors.deliveries_past_review(now=now, limit=10),
         "order_scan_review",

@@ -4,12 +4,19 @@ from django.core.management.base import BaseCommand
 
 from messaging.tasks import sweep_unsent_notifications
 from resolution.tasks import carry_out_cancellation_requests, expire_extension_requests
-from sales.tasks import auto_complete_deliveries, flag_due_soon, flag_late, flag_very_late
+from sales.tasks import (
+    auto_complete_deliveries,
+    flag_due_soon,
+    flag_late,
+    flag_very_late,
+    remind_requirements,
+)
 
 SCANS = [
     ("due soon notices", flag_due_soon),
     ("late notices", flag_late),
     ("very late notices", flag_very_late),
+    ("requirements reminders", remind_requirements),
     ("deliveries auto-completed", auto_complete_deliveries),
     ("extension requests expired", expire_extension_requests),
     ("cancellation requests carried out", carry_out_cancellation_requests),

@@ -824,6 +824,7 @@ class DemoOrders:
             story.end()
         for story in self.stories:
             deadline_notices(story.order, self.now)
+            requirements_reminders(story.order, self.now)
             catch_up_reading(story.order, self.now)
         self.tickets()
         # Demo notices appear in the app but are not e-mailed to example.com.
@@ -1330,6 +1331,7 @@ ORDER_TIMES = (
     "due_soon_notified_at",
     "late_notified_at",
     "very_late_notified_at",
+    "requirements_reminder_at",
 )
 
 
@@ -1413,6 +1415,21 @@ def deadline_notices(order, now):
         ):
             Notification.objects.filter(order=order, kind=notice).update(created_at=moment)
     order.refresh_from_db()
+
+
+def requirements_reminders(order, now):
+    """Remind a pending order's buyer as the scan would have, each reminder at
+    the moment it fell due."""
+    order.refresh_from_db()
+    while order.state == State.PENDING and order.requirements_reminder_at is not None:
+        moment = order.requirements_reminder_at + timedelta(minutes=1)
+        if moment > now:
+            break
+        services.order_send_requirements_reminder(order_id=order.pk, now=moment)
+        Notification.objects.filter(
+            order=order, kind=NotificationKind.REQUIREMENTS_REMINDER, created_at__gt=moment
+        ).update(created_at=moment)
+        order.refresh_from_db()
 
 
 def catch_up_reading(order, now):
