@@ -87,6 +87,12 @@ EMAIL_KINDS = {
         "Order {order} is very late",
         "Open the order",
     ),
+    Kind.REQUIREMENTS_REMINDER: EmailKind(
+        DEADLINES,
+        "You ordered but have not submitted the requirements yet",
+        "Order {order} waits for your requirements",
+        "Submit the requirements",
+    ),
     Kind.EXTENSION_REQUESTED: EmailKind(
         RESOLUTION,
         "The seller asks you for more time",
@@ -109,6 +115,12 @@ EMAIL_KINDS = {
         RESOLUTION,
         "A cancellation request is accepted, declined or carried out",
         "Cancellation request on order {order} answered",
+        "Open the order",
+    ),
+    Kind.CANCELLATION_CLOSED: EmailKind(
+        RESOLUTION,
+        "A cancellation request is closed because the order moved on",
+        "Cancellation request on order {order} closed",
         "Open the order",
     ),
     Kind.TICKET_ANSWERED: EmailKind(

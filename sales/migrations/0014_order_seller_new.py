@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     # Built CONCURRENTLY on PostgreSQL: the orders table stays writable.
     atomic = False
 
-    dependencies = [("sales", "0011_priority_counts_covering_index")]
+    dependencies = [("sales", "0013_insight_current_terms_index")]
 
     operations = [
         AddIndexConcurrently(

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0004_attachment_storage_from_settings'),
+        ('messaging', '0005_email_opt_out'),
     ]
 
     operations = [
