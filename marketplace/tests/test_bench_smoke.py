@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from conftest import _missing
+from marketplace.tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,8 +20,12 @@ def test_the_bench_pipeline_runs_and_writes_its_report(tmp_path):
     if not shutil.which("hey"):
         _missing("the benchmark needs hey: apt-get install -y hey")
     output = tmp_path / "BENCHMARKS.md"
+    # Named after this run's test database and on a free port, so two test
+    # runs on one machine (or a `make bench` beside them) never share either.
+    test_database = settings.DATABASES["default"]["NAME"]
     env = os.environ | {
-        "BENCH_DATABASE_URL": "postgres://postgres@127.0.0.1:5432/marketplace_bench_smoke"
+        "BENCH_DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{test_database}_bench",
+        "BENCH_PORT": str(free_port()),
     }
     result = subprocess.run(
         [
