@@ -100,8 +100,8 @@ class OrderListPaginator(Paginator):
 
 
 class ClockFilter(admin.SimpleListFilter):
-    """Late, very late, due soon: the clock readings of ``clock_q``, the
-    one definition the pages and the scans use."""
+    """Late, very late, due soon: ``clock_q``, the SQL form of the readings
+    the pages (``Order.clock``) and the scans use."""
 
     title = "clock"
     parameter_name = "clock"
@@ -544,9 +544,10 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="clock")
     def clock(self, order):
-        reading = order.clock()
+        now = timezone.now()
+        reading = order.clock(now)
         if reading == "late":
-            return "Very late" if order.is_very_late else "Late"
+            return "Very late" if order.reads("very_late", now) else "Late"
         return "Due soon" if reading == "due_soon" else ""
 
     # -- an order's page -------------------------------------------------------
@@ -561,10 +562,13 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
         if order.state != State.ACTIVE or order.due_at is None:
             return "-"
         used = order.progress_percent(now)
-        if now >= order.due_at:
-            very = " Very late: the buyer may cancel alone." if order.is_very_late else ""
+        reading = order.clock(now)
+        if reading == "late":
+            very = (
+                " Very late: the buyer may cancel alone." if order.reads("very_late", now) else ""
+            )
             return f"Late by {_span(now - order.due_at)}.{very} ({used}% of the delivery time used)"
-        soon = " Due soon." if order.clock(now) == "due_soon" else ""
+        soon = " Due soon." if reading == "due_soon" else ""
         return f"{_span(order.due_at - now)} left.{soon} ({used}% of the delivery time used)"
 
     @admin.display(description="needs attention")

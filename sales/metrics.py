@@ -67,7 +67,7 @@ RULES = {
             "On-time delivery",
             "Deliver the completed work on time.",
             "Of the orders you first delivered in the last {window} days, the share whose "
-            "first delivery came by the due date in force then (an approved extension "
+            "first delivery came before the due time in force then (an approved extension "
             "moves it; a revision does not count as a new delivery).",
         ),
         MetricRule(

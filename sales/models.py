@@ -1,5 +1,7 @@
 import functools
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -38,17 +40,71 @@ def _order_url_prefix():
     return reverse("sales:order_detail", args=["X"])[:-2]
 
 
+@dataclass(frozen=True)
+class ClockReading:
+    """A reading of an order's clock: a window around its due date, from
+    ``due_at + start`` (that moment included) until ``due_at + end`` (that
+    moment excluded; no end when None). Each reading begins at its moment:
+    an order is due soon from DUE_SOON_HOURS before its due date, late from
+    the due moment itself (no time is left then) and very late from
+    VERY_LATE_HOURS after it. The offsets are read from settings when asked.
+
+    Both forms come from these fields: ``holds`` for one order in memory,
+    ``q`` for querysets and scans, so the two cannot drift apart."""
+
+    name: str
+    start: Callable[[], timedelta]
+    end: Callable[[], timedelta] | None = None
+
+    def begins_at(self, due_at):
+        return due_at + self.start()
+
+    def holds_for_due(self, due_at, now):
+        """Whether ``now`` falls in the window of this due date, whatever the state."""
+        if due_at is None or now < due_at + self.start():
+            return False
+        return self.end is None or now < due_at + self.end()
+
+    def holds(self, order, now):
+        """The Python form: the clock runs only while the order is active."""
+        return order.state == State.ACTIVE and self.holds_for_due(order.due_at, now)
+
+    def q(self, now):
+        """The SQL form of ``holds``, the same comparisons solved for ``due_at``."""
+        rule = Q(state=State.ACTIVE, due_at__lte=now - self.start())
+        if self.end is not None:
+            rule &= Q(due_at__gt=now - self.end())
+        return rule
+
+
+def _offset(hours_setting=None, *, before=False):
+    """An offset from the due date: the setting's hours after it (or before
+    it); the due moment itself without a setting."""
+
+    def offset():
+        hours = getattr(settings, hours_setting) if hours_setting else 0
+        return timedelta(hours=-hours if before else hours)
+
+    return offset
+
+
+CLOCK_READINGS = {
+    r.name: r
+    for r in (
+        ClockReading("due_soon", start=_offset("DUE_SOON_HOURS", before=True), end=_offset()),
+        ClockReading("late", start=_offset()),
+        ClockReading("very_late", start=_offset("VERY_LATE_HOURS")),
+    )
+}
+
+
 def clock_q(reading, now):
     """Active orders whose clock reads 'due_soon', 'late' or 'very_late' at
-    ``now``: the one definition the pages, the counts and the scans share."""
-    if reading == "due_soon":
-        soon = now + timedelta(hours=settings.DUE_SOON_HOURS)
-        return Q(state=State.ACTIVE, due_at__gt=now, due_at__lte=soon)
-    if reading == "late":
-        return Q(state=State.ACTIVE, due_at__lte=now)
-    if reading == "very_late":
-        return Q(state=State.ACTIVE, due_at__lte=now - timedelta(hours=settings.VERY_LATE_HOURS))
-    raise ValueError(reading)
+    ``now``: the SQL form of ``Order.reads``."""
+    try:
+        return CLOCK_READINGS[reading].q(now)
+    except KeyError:
+        raise ValueError(reading) from None
 
 
 def requirements_reminder_step(created_at, now):
@@ -93,7 +149,7 @@ def cancellation_counts_against_seller(order, *, requested_by, now):
     support canceling one that is on time, does not count against the seller."""
     if requested_by is not None and requested_by.pk == order.seller_id:
         return True
-    return order.clock(now) == "late"  # the same edge as the Late badge and the scan
+    return order.reads("late", now)  # the same edge as the Late badge and the scan
 
 
 def _is_buyer(order, user):
@@ -283,7 +339,9 @@ class Order(FSMModelMixin, models.Model):
         self.delivered_at = now
         if self.first_delivered_at is None:
             self.first_delivered_at = now
-            self.first_delivery_late = self.due_at is not None and now > self.due_at
+            # Late if the clock read late when it was delivered: delivering
+            # at the due moment is late, as the page and the scans say then.
+            self.first_delivery_late = CLOCK_READINGS["late"].holds_for_due(self.due_at, now)
 
     @transition(
         field=state,
@@ -386,26 +444,19 @@ class Order(FSMModelMixin, models.Model):
     def revisions_left(self):
         return self.revisions_included - self.revisions_used
 
+    def reads(self, reading, now=None):
+        """Whether the clock reads 'due_soon', 'late' or 'very_late' at
+        ``now``: the Python form of ``clock_q``."""
+        return CLOCK_READINGS[reading].holds(self, now or timezone.now())
+
     def clock(self, now=None):
-        """'late', 'due_soon' or None: not states, readings of the clock."""
-        if self.state != State.ACTIVE or self.due_at is None:
-            return None
+        """'late' (very late included), 'due_soon' or None: not states,
+        readings of the clock."""
         now = now or timezone.now()
-        if now >= self.due_at:
-            return "late"
-        if self.due_at - now <= timedelta(hours=settings.DUE_SOON_HOURS):
-            return "due_soon"
+        for reading in ("late", "due_soon"):
+            if self.reads(reading, now):
+                return reading
         return None
-
-    @property
-    def is_late(self):
-        return self.clock() == "late"
-
-    @property
-    def is_very_late(self):
-        return self.is_late and timezone.now() >= self.due_at + timedelta(
-            hours=settings.VERY_LATE_HOURS
-        )
 
     @property
     def review_ends_at(self):

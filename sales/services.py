@@ -465,11 +465,12 @@ def order_cancel_very_late(*, order: Order, actor, reason: str) -> Order:
         )
 
 
-def order_cancel_very_late_check_allowed(*, order: Order, actor) -> None:
-    """Raise ``OrderActionError`` unless the buyer may cancel this order alone."""
+def order_cancel_very_late_check_allowed(*, order: Order, actor, now=None) -> None:
+    """Raise ``OrderActionError`` unless the buyer may cancel this order alone
+    (at ``now``, the current moment by default)."""
     if actor.pk != order.buyer_id:
         raise OrderActionError("Only the buyer can cancel a late order.")
-    if not order.is_very_late:
+    if not order.reads("very_late", now):
         raise OrderActionError(
             "You can cancel on your own only when an order is more than "
             f"{settings.VERY_LATE_HOURS} hours late. Ask the seller to cancel by "

@@ -175,6 +175,7 @@ def test_clock_readings(settings):
         OrderFactory(state=State.ACTIVE, due_at=now + timedelta(hours=23)).clock(now) == "due_soon"
     )
     late = OrderFactory(state=State.ACTIVE, due_at=now - timedelta(hours=1))
-    assert late.clock(now) == "late" and not late.is_very_late
-    assert OrderFactory(state=State.ACTIVE, due_at=now - timedelta(hours=25)).is_very_late
+    assert late.clock(now) == "late" and not late.reads("very_late", now)
+    very_late = OrderFactory(state=State.ACTIVE, due_at=now - timedelta(hours=25))
+    assert very_late.reads("very_late", now)
     assert OrderFactory(state=State.DELIVERED, due_at=now - timedelta(hours=1)).clock(now) is None

@@ -45,7 +45,7 @@ from resolution.models import (
 )
 from resolution.services import _fmt as notice_date  # how its notices write a date
 from sales import services
-from sales.models import EventKind, Order, OrderEvent, State
+from sales.models import CLOCK_READINGS, EventKind, Order, OrderEvent, State
 
 User = get_user_model()
 
@@ -1403,12 +1403,8 @@ def deadline_notices(order, now):
             EventKind.DUE_CHANGED,
         ]
     ).aggregate(last=Max("created_at"))["last"]
-    moments = {
-        "due_soon": order.due_at - timedelta(hours=settings.DUE_SOON_HOURS),
-        "late": order.due_at,
-        "very_late": order.due_at + timedelta(hours=settings.VERY_LATE_HOURS),
-    }
-    for notice, moment in moments.items():
+    for notice in ("due_soon", "late", "very_late"):
+        moment = CLOCK_READINGS[notice].begins_at(order.due_at)
         moment = max(moment, since) + timedelta(minutes=1)
         if moment <= now and services.order_send_deadline_notice(
             order_id=order.pk, notice=notice, now=moment
