@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.helpers import PNG, log_in, log_in_admin
-from factories import JobFactory, OrderFactory, UserFactory
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -121,7 +121,7 @@ def test_pages_work_under_the_csp_with_no_violations(live_server, browser, csp_o
 
 
 def test_the_admin_works_under_the_csp(live_server, browser, csp_on, demo):
-    from factories import UserFactory
+    from testing.factories import UserFactory
 
     support = UserFactory(is_staff=True, is_superuser=True)
     order = Order.objects.filter(state=State.ACTIVE).first()

@@ -8,10 +8,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from e2e.helpers import PNG, log_in, log_in_admin
-from factories import JobFactory, OrderFactory, UserFactory
 from resolution import services as resolution
 from sales import services
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.tests.processes import free_port, manage, wait_for
+from testing.processes import free_port, manage, wait_for
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 BURST = 400

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from factories import OrderFactory, UserFactory
 from marketplace.celery import app
-from marketplace.tests.processes import database_url, wait_for
 from messaging.models import Notification, NotificationKind
 from messaging.tasks import send_notification_email
 from sales.models import Order, State
 from sales.tasks import flag_late
+from testing.factories import OrderFactory, UserFactory
+from testing.processes import database_url, wait_for
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 BACKLOG = 1000

@@ -7,13 +7,12 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from messaging.attachments import check_upload
 from messaging.models import Attachment, Message, Notification
 from messaging.services import message_send
 from sales.models import State
-
-from .uploads import ELF_BYTES, MZ_BYTES, PNG_BYTES, TEXT_BYTES, png, stored_files, txt
+from testing.factories import OrderFactory, UserFactory
+from testing.uploads import ELF_BYTES, MZ_BYTES, PNG_BYTES, TEXT_BYTES, png, stored_files, txt
 
 pytestmark = pytest.mark.django_db
 

@@ -4,12 +4,11 @@ and what the order page shows afterwards."""
 import pytest
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from messaging.models import Message, MessageKind, Notification, NotificationKind
 from messaging.services import MessagingError, message_send
 from sales.models import State
-
-from .uploads import png, stored_files, txt
+from testing.factories import OrderFactory, UserFactory
+from testing.uploads import png, stored_files, txt
 
 pytestmark = pytest.mark.django_db
 

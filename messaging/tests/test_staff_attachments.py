@@ -6,13 +6,12 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from messaging.attachments import check_upload
 from messaging.services import message_send
 from sales.management.commands.seed_demo import SUPPORT_PERMISSIONS
 from sales.models import EventKind, OrderEvent, State
-
-from .uploads import PNG_BYTES, png
+from testing.factories import OrderFactory, UserFactory
+from testing.uploads import PNG_BYTES, png
 
 pytestmark = pytest.mark.django_db
 

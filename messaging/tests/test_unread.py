@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from factories import JobFactory, OrderFactory, UserFactory
 from messaging.models import Message
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import OrderFactory, UserFactory
 from messaging.models import Notification
 from resolution import services
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 from sales.models import OrderEvent, State
+from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

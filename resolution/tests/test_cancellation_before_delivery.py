@@ -8,15 +8,15 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from messaging.attachments import check_upload
 from messaging.models import Attachment, Message, MessageKind, Notification
-from messaging.tests.uploads import png, stored_files
 from resolution import services
 from resolution.models import CancellationRequest, RequestState
 from resolution.tasks import carry_out_cancellation_requests
 from sales import services as sales_services
 from sales.models import CancelBy, EventKind, Order, OrderEvent, State
+from testing.factories import OrderFactory, UserFactory
+from testing.uploads import png, stored_files
 
 pytestmark = pytest.mark.django_db
 

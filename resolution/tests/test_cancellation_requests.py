@@ -3,11 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from factories import OrderFactory
 from resolution import services
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 from sales import services as sales_services
 from sales.models import CancelBy, EventKind, OrderEvent, State
+from testing.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 

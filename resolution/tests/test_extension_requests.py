@@ -7,11 +7,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from factories import OrderFactory
 from resolution import services
 from resolution.models import ExtensionRequest, RequestState
 from sales import services as sales_services
 from sales.models import EventKind, Order, OrderEvent, State
+from testing.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from factories import OrderFactory
 from resolution import services
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 from sales.models import CancelBy, EventKind, OrderEvent, State
+from testing.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 

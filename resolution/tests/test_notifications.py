@@ -7,12 +7,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import OrderFactory, UserFactory
 from messaging.models import Notification, NotificationKind
 from messaging.notifications import notify
 from resolution import services
 from sales.models import State
 from sales.services import order_cancel_very_late
+from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import OrderFactory
 from resolution import services
 from sales.models import State
+from testing.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 

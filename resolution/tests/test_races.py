@@ -9,13 +9,13 @@ from datetime import timedelta
 
 import pytest
 
-from factories import OrderFactory
 from messaging.models import Notification
-from racing import race, slowed
 from resolution import services
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 from sales import services as sales_services
 from sales.models import EventKind, OrderEvent, State
+from testing.factories import OrderFactory
+from testing.racing import race, slowed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -7,11 +7,11 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from messaging.models import Notification
 from resolution import services
 from resolution.models import SupportTicket, TicketStatus
 from sales.management.commands.seed_demo import SUPPORT_PERMISSIONS
+from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from factories import UserFactory
+from testing.factories import UserFactory
 
 BEFORE = [("resolution", "0002_request_closed_state")]
 

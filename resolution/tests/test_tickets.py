@@ -9,12 +9,12 @@ from django.core import mail
 from django.db.models import RestrictedError
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from marketplace.tests.test_page_markup import _check as check_ids_and_labels
 from messaging.models import Notification, NotificationKind
 from resolution import services
 from resolution.models import SupportTicket, TicketMessage, TicketStatus
 from sales.management.commands.seed_demo import SUPPORT_PERMISSIONS
+from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

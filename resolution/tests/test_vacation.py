@@ -3,11 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from factories import JobFactory, OrderFactory, UserFactory
 from messaging.models import Notification
 from resolution import services
 from resolution.models import ExtensionRequest, RequestState
 from sales.models import EventKind, OrderEvent, State
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from sales.models import CancelBy, EventKind, OrderEvent, State
+from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from factories import JobFactory, OrderFactory, UserFactory
 from sales.management.commands.seed_demo import SUPPORT_PERMISSIONS
 from sales.models import Order, State
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 # The rows are committed and then flushed (the flush truncates the tables, so
 # no dead pages are left behind), and the statistics are taken in a

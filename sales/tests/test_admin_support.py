@@ -12,13 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import JobFactory, OrderFactory, UserFactory
 from resolution import services as resolution_services
 from resolution.models import CancellationRequest, SupportTicket
 from sales import admin as sales_admin
 from sales import services
 from sales.management.commands.seed_demo import SUPPORT_PERMISSIONS
 from sales.models import EventKind, Order, OrderEvent, State
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,11 @@ the row lock both threads would pass the checks and both would write.
 
 import pytest
 
-from factories import OrderFactory, UserFactory
 from messaging.models import Notification, NotificationKind
-from racing import race, slowed
 from sales import services
 from sales.models import EventKind, OrderEvent, State
+from testing.factories import OrderFactory, UserFactory
+from testing.racing import race, slowed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

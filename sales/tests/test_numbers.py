@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import JobFactory, OrderFactory, UserFactory
 from resolution import services as resolution
 from sales import metrics, services
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

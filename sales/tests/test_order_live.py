@@ -7,11 +7,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from messaging.models import MessageKind
 from messaging.services import message_send
 from sales import services
 from sales.models import State
+from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import OrderFactory, UserFactory
 from messaging.services import message_send
 from resolution.services import cancellation_request_create
 from sales.models import Order, State
 from sales.services import order_request_revision
+from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

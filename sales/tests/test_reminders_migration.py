@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from factories import JobFactory, UserFactory
+from testing.factories import JobFactory, UserFactory
 
 BEFORE = [("sales", "0011_priority_counts_covering_index")]
 AFTER = [("sales", "0012_requirements_reminders")]

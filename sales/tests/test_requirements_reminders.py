@@ -12,12 +12,12 @@ import time_machine
 from django.db import connection
 from django.urls import reverse
 
-from factories import JobFactory, OrderFactory, UserFactory
-from marketplace.tests.processes import manage
 from messaging.models import Notification
 from sales import services
 from sales.models import Order, State
 from sales.tasks import remind_requirements
+from testing.factories import JobFactory, OrderFactory, UserFactory
+from testing.processes import manage
 
 T = datetime(2030, 3, 10, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import JobFactory, OrderFactory, UserFactory
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,13 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from factories import OrderFactory
 from messaging.models import Notification
 from messaging.notifications import unsent_notification_ids
 from resolution.selectors import cancellation_requests_unanswered, extension_requests_unanswered
 from sales import selectors
 from sales.models import EventKind, OrderEvent, State
 from sales.tasks import auto_complete_deliveries, flag_late
+from testing.factories import OrderFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

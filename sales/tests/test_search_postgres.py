@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from factories import JobFactory, OrderFactory, UserFactory
 from sales.models import Order, State
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 # As in test_admin_postgres: the rows are committed and then flushed, and the
 # statistics are taken in a transaction that is rolled back, so nothing is

@@ -4,8 +4,8 @@ answers everybody else."""
 import pytest
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from sales.models import EventKind, OrderEvent, State
+from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -298,7 +298,7 @@ def manage(env, *args, timeout=120):
     settings read from the environment are tested."""
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[1],
         env=env,
         capture_output=True,
         text=True,
