@@ -13,14 +13,9 @@ from sales import services
 from sales.models import EventKind, OrderEvent, State
 from sales.tasks import auto_complete_deliveries
 from testing.factories import OrderFactory
-from testing.racing import race, slowed
+from testing.racing import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def slow_checks(monkeypatch):
-    slowed(monkeypatch, services, "_check")
 
 
 @pytest.mark.parametrize("round_", range(3))
