@@ -15,13 +15,10 @@ from marketplace.limits import UploadLimitMiddleware
 from messaging.models import Attachment, Message, Notification
 from resolution.models import CancellationRequest, ExtensionRequest, SupportTicket
 from sales.models import State
-from testing.factories import OrderFactory, UserFactory
+from testing.factories import PASSWORD, OrderFactory, UserFactory
 from testing.uploads import stored_files
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "pass-word-123"
-
 
 # --- log-in lockout (django-axes) ---------------------------------------------
 

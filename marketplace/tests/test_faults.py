@@ -21,13 +21,11 @@ from django.db import connection
 from messaging import services as messaging_services
 from messaging.models import Attachment, Message, Notification
 from sales.models import Order, OrderEvent, State
-from testing.factories import OrderFactory
+from testing.factories import PASSWORD, OrderFactory
 from testing.processes import conninfo
 from testing.uploads import stored_files
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pass-word-123"
 
 
 def _terminate(pid):
