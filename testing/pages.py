@@ -12,6 +12,11 @@ def ticket_admin_url(ticket):
     return reverse("admin:resolution_supportticket_change", args=[ticket.pk])
 
 
+def order_transition_url(order, name="cancel"):
+    """The support admin's form for one transition of the order."""
+    return reverse("admin:sales_order_transition", args=[order.pk, name])
+
+
 def messages_of(response):
     """The texts of the messages (django.contrib.messages) the response shows."""
     return [str(m) for m in response.context["messages"]]
