@@ -1,5 +1,8 @@
-"""Project-wide test setup: factories as fixtures, and the rule that tests
-needing PostgreSQL or a browser skip locally but fail under CI=true."""
+"""Project-wide test setup: the fixtures several apps' tests share, each test
+in a clean state (eager Celery, fast passwords, its own attachment folder, no
+rate-limit counts), and the rule that tests needing PostgreSQL, Redis or a
+browser skip locally but fail under CI=true. Factories and plain helpers are
+in the ``testing`` package."""
 
 import os
 import shutil
@@ -68,3 +71,11 @@ def _fresh_rate_limits():
     if isinstance(caches["default"], LocMemCache):
         caches["default"].clear()
     yield
+
+
+@pytest.fixture
+def support():
+    """Sue Port, a staff member in the Support group, as seed_demo sets it up."""
+    from testing.factories import SupportFactory
+
+    return SupportFactory(username="support_sue", first_name="Sue", last_name="Port")

@@ -1,12 +1,16 @@
 """Browser journeys: Playwright driving Debian's Chromium against live_server."""
 
 import os
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
+from accounts.models import User
 from conftest import CHROMIUM
+from sales.models import Order, State
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls
 # made by the test itself are still synchronous and safe.
@@ -31,6 +35,16 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture
+def demo():
+    """seed_demo's world: its seller, its buyer, and an active order between them."""
+    call_command("seed_demo", stdout=StringIO())
+    seller = User.objects.get(username="demo_seller")
+    buyer = User.objects.get(username="demo_buyer")
+    order = Order.objects.filter(buyer=buyer, seller=seller, state=State.ACTIVE).first()
+    return seller, buyer, order
 
 
 @pytest.fixture

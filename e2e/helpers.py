@@ -4,12 +4,8 @@ import re
 
 from playwright.sync_api import expect
 
-PASSWORD = "pass-word-123"  # the factories' password
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5d8a0"
-    "e30000000049454e44ae426082"
-)
+from testing.factories import PASSWORD
+from testing.uploads import PNG_BYTES
 
 
 def log_in(browser, base, user, *, password=PASSWORD, **context):
@@ -30,3 +26,21 @@ def log_in_admin(browser, base, user):
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_text("Site administration")).to_be_visible()
     return page
+
+
+def send_update_with_png(page, body, filename):
+    """On an open order page: send a progress update with a PNG attached,
+    and see it in the conversation."""
+    page.get_by_label("Message*", exact=True).fill(body)
+    page.get_by_label("Send as").select_option("update")
+    page.locator("#message-form input[type=file]").set_input_files(
+        [{"name": filename, "mimeType": "image/png", "buffer": PNG_BYTES}]
+    )
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("[data-message=update]")).to_contain_text(filename)
+
+
+def menu_toggle(page, name):
+    """A menu's toggle: the <summary> with that text (it has no ARIA role
+    Playwright can query by)."""
+    return page.locator("nav summary").filter(has_text=re.compile(name))

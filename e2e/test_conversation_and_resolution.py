@@ -5,9 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from e2e.helpers import PNG, log_in, log_in_admin
-from factories import JobFactory, OrderFactory, UserFactory
+from e2e.helpers import log_in, log_in_admin, send_update_with_png
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,13 +32,7 @@ def test_seller_reaches_out_shares_a_draft_and_gets_more_time(live_server, brows
     expect(seller.get_by_text("Reach out:")).to_have_count(0)
     expect(seller.get_by_text("<b>Starting now.</b>", exact=False)).to_be_visible()
 
-    seller.get_by_label("Message*", exact=True).fill("First draft attached.")
-    seller.get_by_label("Send as").select_option("update")
-    seller.locator("#message-form input[type=file]").set_input_files(
-        [{"name": "draft.png", "mimeType": "image/png", "buffer": PNG}]
-    )
-    seller.get_by_role("button", name="Send", exact=True).click()
-    expect(seller.locator("[data-message=update]")).to_contain_text("draft.png")
+    send_update_with_png(seller, "First draft attached.", "draft.png")
 
     seller.get_by_text("Ask the buyer for more time").click()
     seller.get_by_label("More days*").fill("40")

@@ -3,13 +3,10 @@ blocked (no CSP violation reported, none in the console) and htmx still
 switches the Sales page's tabs in place."""
 
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
-from accounts.models import User
 from e2e.helpers import log_in_admin
 from sales.models import Order, State
 
@@ -28,12 +25,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
 @pytest.fixture
 def csp_on(settings):
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": settings.CSP_DIRECTIVES}
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", stdout=StringIO())
-    return User.objects.get(username="demo_seller"), User.objects.get(username="demo_buyer")
 
 
 class Watcher:
@@ -77,7 +68,7 @@ def _log_in(browser, base, username, password):
 
 
 def test_pages_work_under_the_csp_with_no_violations(live_server, browser, csp_on, demo):
-    seller, buyer = demo
+    seller, buyer, _ = demo
     base = live_server.url
     job = seller.jobs.filter(is_paused=False).first()
     order = Order.objects.filter(seller=seller, buyer=buyer, state=State.ACTIVE).first()
@@ -121,7 +112,7 @@ def test_pages_work_under_the_csp_with_no_violations(live_server, browser, csp_o
 
 
 def test_the_admin_works_under_the_csp(live_server, browser, csp_on, demo):
-    from factories import UserFactory
+    from testing.factories import UserFactory
 
     support = UserFactory(is_staff=True, is_superuser=True)
     order = Order.objects.filter(state=State.ACTIVE).first()

@@ -7,11 +7,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from e2e.helpers import PNG, log_in, log_in_admin
-from factories import JobFactory, OrderFactory, UserFactory
+from e2e.helpers import log_in, log_in_admin, send_update_with_png
 from resolution import services as resolution
 from sales import services
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory, UserFactory
+from testing.uploads import PNG_BYTES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,19 +66,13 @@ def test_the_sellers_day(live_server, browser, screenshot):
     expect(page.get_by_text("Message sent.")).to_be_visible()
 
     # A progress update with a draft, with its upload progress.
-    page.get_by_label("Message*", exact=True).fill("Here is the first sketch.")
-    page.get_by_label("Send as").select_option("update")
-    page.locator("#message-form input[type=file]").set_input_files(
-        [{"name": "sketch.png", "mimeType": "image/png", "buffer": PNG}]
-    )
-    page.get_by_role("button", name="Send", exact=True).click()
-    expect(page.locator("[data-message=update]")).to_contain_text("sketch.png")
+    send_update_with_png(page, "Here is the first sketch.", "sketch.png")
 
     # Deliver: the header's next step opens the delivery form.
     page.get_by_role("link", name="Deliver your work").click()
     page.get_by_label("Delivery message*").fill("The finished illustrations.")
     page.locator("form[action$='/deliver/'] input[type=file]").set_input_files(
-        [{"name": "final.png", "mimeType": "image/png", "buffer": PNG}]
+        [{"name": "final.png", "mimeType": "image/png", "buffer": PNG_BYTES}]
     )
     page.get_by_role("button", name="Deliver now").click()
     expect(page.get_by_text("Delivered. The buyer has been asked to review it.")).to_be_visible()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from e2e.helpers import log_in
-from factories import JobFactory, OrderFactory, UserFactory
+from e2e.helpers import log_in, menu_toggle
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,20 +27,14 @@ def seller():
     return seller
 
 
-def _summary(page, name):
-    """A menu's toggle: the <summary> with that text (it has no ARIA role
-    Playwright can query by)."""
-    return page.locator("nav summary").filter(has_text=re.compile(name))
-
-
 def _nav(page):
     return page.get_by_role("navigation", name="Main")
 
 
 def _open(page, menu, phone):
     if phone:
-        _summary(page, "^Menu$").click()
-    _summary(page, menu).click()
+        menu_toggle(page, "^Menu$").click()
+    menu_toggle(page, menu).click()
 
 
 def _header(page, name):
@@ -89,18 +83,18 @@ def test_the_menus_reach_every_page_and_log_out_without_javascript(
         # Closed, the phone menu is one toggle beside the brand.
         expect(_nav(page).get_by_role("link", name="My orders")).to_be_hidden()
         _header(page, f"nojs-{name}-header-closed")
-        _summary(page, "^Menu$").click()
+        menu_toggle(page, "^Menu$").click()
         expect(_nav(page).get_by_role("link", name="My orders")).to_be_visible()
     else:
         expect(_nav(page).get_by_role("link", name="My orders")).to_be_visible()
         _header(page, f"nojs-{name}-header-closed")
-    _summary(page, "Selling").click()
+    menu_toggle(page, "Selling").click()
     expect(_nav(page).get_by_role("link", name="Sales", exact=True)).to_be_visible()
     _header(page, f"nojs-{name}-header-selling-open")
-    _summary(page, "Selling").click()  # the toggle closes it again
+    menu_toggle(page, "Selling").click()  # the toggle closes it again
     expect(_nav(page).get_by_role("link", name="Sales", exact=True)).to_be_hidden()
 
-    _summary(page, "Sam Seller").click()
+    menu_toggle(page, "Sam Seller").click()
     log_out = page.get_by_role("button", name="Log out")
     expect(log_out).to_be_visible()
     _header(page, f"nojs-{name}-header-account-open")
@@ -109,7 +103,7 @@ def test_the_menus_reach_every_page_and_log_out_without_javascript(
         _assert_tap_targets(page)
 
     log_out.click()
-    expect(_summary(page, "Sam Seller")).to_have_count(0)
+    expect(menu_toggle(page, "Sam Seller")).to_have_count(0)
     page.goto(f"{base}/sales/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
 
@@ -156,11 +150,11 @@ def test_a_visitor_reaches_log_in_and_join_without_javascript(live_server, brows
     page.goto(f"{live_server.url}/no-such-page/")
     expect(page.get_by_role("heading", name="We couldn't find that page")).to_be_visible()
     if phone:
-        _summary(page, "^Menu$").click()
+        menu_toggle(page, "^Menu$").click()
     _header(page, f"nojs-{'phone' if phone else 'desktop'}-visitor-404")
     _nav(page).get_by_role("link", name="Join").click()
     expect(page).to_have_url(re.compile(r"/accounts/signup/$"))
     if phone:
-        _summary(page, "^Menu$").click()
+        menu_toggle(page, "^Menu$").click()
     _nav(page).get_by_role("link", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))

@@ -2,30 +2,18 @@
 phone, without JavaScript, and live while they stay open."""
 
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import User
-from e2e.helpers import log_in
+from e2e.helpers import log_in, menu_toggle
 from messaging.emails import unsubscribe_token
 from messaging.services import message_send
 from sales import services
-from sales.models import Order, State
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", stdout=StringIO())
-    seller = User.objects.get(username="demo_seller")
-    buyer = User.objects.get(username="demo_buyer")
-    order = Order.objects.filter(buyer=buyer, seller=seller, state=State.ACTIVE).first()
-    return seller, buyer, order
 
 
 def _demo_log_in(browser, base, user, **context):
@@ -198,12 +186,6 @@ def test_an_open_order_page_shows_news_without_a_reload(live_server, browser, de
     assert page.evaluate("window.__stayed") is True
 
 
-def _menu(page, name):
-    """A menu's toggle (a <summary>, which has no ARIA role Playwright can
-    query by)."""
-    return page.locator("nav summary").filter(has_text=re.compile(name))
-
-
 def test_open_menus_and_the_404_page_have_no_serious_accessibility_violations(
     live_server, browser, demo, assert_accessible
 ):
@@ -214,11 +196,11 @@ def test_open_menus_and_the_404_page_have_no_serious_accessibility_violations(
         page.goto(f"{base}/sales/")
         page.wait_for_load_state("networkidle")
         if width < 768:
-            _menu(page, "^Menu$").click()
+            menu_toggle(page, "^Menu$").click()
             assert_accessible(page, f"/sales/ phone menu open ({width}px)")
-        _menu(page, "Selling").click()
+        menu_toggle(page, "Selling").click()
         assert_accessible(page, f"/sales/ Selling menu open ({width}px)")
-        _menu(page, "Your account").click()
+        menu_toggle(page, "Your account").click()
         assert_accessible(page, f"/sales/ account menu open ({width}px)")
         page.goto(f"{base}/no-such-page/")
         expect(page.get_by_role("heading", name="We couldn't find that page")).to_be_visible()
@@ -234,7 +216,7 @@ def test_menus_close_on_escape_and_on_a_click_outside(live_server, browser, demo
     profile = nav.get_by_role("link", name="Profile & time zone")
 
     # Escape closes the menu and gives the focus back to its toggle.
-    _menu(page, "Selling").click()
+    menu_toggle(page, "Selling").click()
     nav.get_by_role("link", name="My Jobs").focus()
     page.keyboard.press("Escape")
     expect(sales).to_be_hidden()
@@ -242,15 +224,15 @@ def test_menus_close_on_escape_and_on_a_click_outside(live_server, browser, demo
     assert _focus_is_visible(page)
 
     # Opening one menu closes the other; a click on the page closes both.
-    _menu(page, "Selling").click()
-    _menu(page, "Your account").click()
+    menu_toggle(page, "Selling").click()
+    menu_toggle(page, "Your account").click()
     expect(profile).to_be_visible()
     expect(sales).to_be_hidden()
     page.get_by_role("heading", name="Sales").click()
     expect(profile).to_be_hidden()
 
     # Tabbing out of a menu closes it.
-    _menu(page, "Selling").click()
+    menu_toggle(page, "Selling").click()
     nav.get_by_role("link", name="Create a Job").focus()
     page.keyboard.press("Tab")
     expect(sales).to_be_hidden()
@@ -263,8 +245,8 @@ def test_menus_close_on_escape_at_phone_width(live_server, browser, demo):
     my_orders = page.get_by_role("navigation", name="Main").get_by_role("link", name="My orders")
 
     expect(my_orders).to_be_hidden()
-    _menu(page, "^Menu$").click()
-    _menu(page, "Selling").click()
+    menu_toggle(page, "^Menu$").click()
+    menu_toggle(page, "Selling").click()
     page.keyboard.press("Escape")  # the Selling menu first
     expect(my_orders).to_be_visible()
     page.keyboard.press("Escape")  # then the phone menu

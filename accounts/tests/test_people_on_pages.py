@@ -4,10 +4,10 @@ username: the site menu, Job pages, the conversation, the Resolution Center."""
 import pytest
 from django.urls import reverse
 
-from factories import JobFactory, OrderFactory, UserFactory
 from messaging.services import message_send
 from resolution.services import cancellation_request_create
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

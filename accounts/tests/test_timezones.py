@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.forms import COMMON_TIMEZONES, ProfileForm, SignUpForm, TimezoneField
 from accounts.models import User, validate_timezone
-from factories import UserFactory
+from testing.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,13 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import JobFactory, OrderFactory, UserFactory
 from jobs.selectors import job_delivery_insight
 from messaging.models import Message, MessageKind
 from resolution.models import ExtensionRequest, RequestState
 from resolution.services import extension_request_approve, extension_request_create
 from sales.models import State
 from sales.services import order_deliver
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

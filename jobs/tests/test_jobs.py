@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from factories import JobFactory, OrderFactory, UserFactory
 from jobs.models import Job
 from sales.models import Order
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,17 +11,14 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import OrderFactory, UserFactory
 from marketplace.limits import UploadLimitMiddleware
 from messaging.models import Attachment, Message, Notification
-from messaging.tests.uploads import stored_files
 from resolution.models import CancellationRequest, ExtensionRequest, SupportTicket
 from sales.models import State
+from testing.factories import PASSWORD, OrderFactory, UserFactory
+from testing.uploads import stored_files
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "pass-word-123"
-
 
 # --- log-in lockout (django-axes) ---------------------------------------------
 

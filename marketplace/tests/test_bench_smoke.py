@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from conftest import _missing
-from marketplace.tests.processes import free_port
+from testing.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

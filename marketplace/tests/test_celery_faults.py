@@ -22,15 +22,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import _missing
-from factories import OrderFactory
 from marketplace.celery import app
 from messaging.models import Message, Notification, NotificationKind
 from messaging.services import message_send
 from sales import selectors
 from sales.models import EventKind, Order, OrderEvent, State
 from sales.tasks import auto_complete_deliveries
-
-from .processes import (
+from testing.factories import OrderFactory
+from testing.processes import (
     RedisServer,
     SilentServer,
     Worker,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.tests.processes import manage
+from testing.processes import manage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from marketplace.tests.processes import manage
 from sales.models import Order
+from testing.processes import manage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 

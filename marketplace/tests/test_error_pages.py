@@ -7,7 +7,7 @@ from django.test import RequestFactory, override_settings
 from django.urls import include, path
 from django.views.defaults import server_error
 
-from factories import OrderFactory, UserFactory
+from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

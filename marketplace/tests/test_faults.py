@@ -18,16 +18,14 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from factories import OrderFactory
-from marketplace.tests.processes import conninfo
 from messaging import services as messaging_services
 from messaging.models import Attachment, Message, Notification
-from messaging.tests.uploads import stored_files
 from sales.models import Order, OrderEvent, State
+from testing.factories import PASSWORD, OrderFactory
+from testing.processes import conninfo
+from testing.uploads import stored_files
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pass-word-123"
 
 
 def _terminate(pid):

@@ -32,13 +32,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
-from factories import JobFactory, OrderFactory, UserFactory
 from jobs.models import Job
 from messaging.models import Attachment, Message, Notification
 from messaging.services import message_send
 from resolution import services as resolution_services
 from resolution.models import CancellationRequest, ExtensionRequest, SupportTicket
 from sales.models import Order, OrderEvent, State
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "9"))
 FUZZ = settings(

@@ -18,14 +18,13 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import OrderFactory
 from marketplace import outages
 from marketplace.celery import app
 from messaging.models import Message, Notification
 from messaging.tasks import sweep_unsent_notifications
 from sales.models import State
-
-from .processes import SilentServer, answered_within, use_broker
+from testing.factories import OrderFactory
+from testing.processes import SilentServer, answered_within, use_broker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,25 +4,15 @@ and Ctrl-C stops it."""
 
 import os
 import signal
-import subprocess
 import threading
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from marketplace.tests.processes import free_port, manage, wait_for
+from testing.processes import free_port, manage, procfile_process, wait_for
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
 BURST = 400
-
-
-def _procfile_command(name):
-    for line in (BASE_DIR / "Procfile").read_text().splitlines():
-        if line.startswith(f"{name}:"):
-            return line.partition(":")[2].strip()
-    raise AssertionError(f"no {name} process in the Procfile")
 
 
 @pytest.fixture
@@ -44,30 +34,18 @@ def web(tmp_path):
     }
     migrated = manage(env, "migrate", "--noinput", "-v0", timeout=300)
     assert migrated.returncode == 0, migrated.stderr
-    log = open(tmp_path / "web.log", "wb")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(
-        ["bash", "-c", f"exec {_procfile_command('web')}"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    with procfile_process("web", env=env, log_path=tmp_path / "web.log") as process:
+        base = f"http://127.0.0.1:{port}"
 
-    def answers():
-        assert process.poll() is None, (tmp_path / "web.log").read_text()
-        try:
-            return urllib.request.urlopen(f"{base}/ping", timeout=2).status == 200
-        except OSError:
-            return False
+        def answers():
+            assert process.poll() is None, (tmp_path / "web.log").read_text()
+            try:
+                return urllib.request.urlopen(f"{base}/ping", timeout=2).status == 200
+            except OSError:
+                return False
 
-    wait_for(answers, timeout=60, what="the web process to answer")
-    yield process, base
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-    log.close()
+        wait_for(answers, timeout=60, what="the web process to answer")
+        yield process, base
 
 
 def test_a_burst_of_visitors_is_served_without_a_reset_connection(web):

@@ -9,13 +9,13 @@ import time
 import pytest
 from django.urls import reverse
 
-from factories import OrderFactory
 from marketplace import outages
 from marketplace.celery import app
 from messaging.models import Message, Notification
 from sales.models import State
+from testing.factories import OrderFactory
+from testing.processes import SilentServer, answered_within, manage, use_broker
 
-from .processes import SilentServer, answered_within, manage, use_broker
 from .test_dev_settings import _env, _settings_in
 
 MARGIN = 1.5

@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import JobFactory, OrderFactory
 from messaging.services import message_send
 from resolution.services import cancellation_request_create, extension_request_create
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 

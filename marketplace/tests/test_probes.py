@@ -5,7 +5,7 @@ from django.db import OperationalError
 from kombu import Connection
 
 from marketplace.celery import app
-from marketplace.tests.processes import use_broker
+from testing.processes import use_broker
 
 
 @pytest.mark.django_db

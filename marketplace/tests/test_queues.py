@@ -3,37 +3,26 @@ broker, with a thousand e-mails queued ahead of it, the worker `make run`
 starts picks the scan up within seconds."""
 
 import os
-import signal
-import subprocess
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
-from factories import OrderFactory, UserFactory
 from marketplace.celery import app
-from marketplace.tests.processes import database_url, wait_for
 from messaging.models import Notification, NotificationKind
 from messaging.tasks import send_notification_email
 from sales.models import Order, State
 from sales.tasks import flag_late
+from testing.factories import OrderFactory, UserFactory
+from testing.processes import database_url, procfile_process, wait_for
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
 BACKLOG = 1000
 # The scan may wait for the e-mails the worker already holds and for a poll
 # of the queue folder; the whole backlog would take minutes.
 SCAN_WAIT_LIMIT = 10.0
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _procfile_command(name):
-    for line in (BASE_DIR / "Procfile").read_text().splitlines():
-        if line.startswith(f"{name}:"):
-            return line.partition(":")[2].strip()
-    raise AssertionError(f"no {name} process in the Procfile")
 
 
 @pytest.fixture
@@ -75,19 +64,9 @@ def make_run_worker(tmp_path, filesystem_broker):
         "EMAIL_URL": f"filemail:///{tmp_path / 'mail'}",
         "PYTHONUNBUFFERED": "1",
     }
-    log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(
-        ["bash", "-c", f"exec {_procfile_command('worker')}"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    yield process, tmp_path / "worker.log"
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
-    log.close()
+    log = tmp_path / "worker.log"
+    with procfile_process("worker", env=env, log_path=log) as process:
+        yield process, log
 
 
 def test_a_deadline_scan_is_not_stuck_behind_a_thousand_emails(make_run_worker):

@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from factories import OrderFactory
 from marketplace.celery import app
 from messaging import notifications
 from messaging.models import Notification, NotificationKind
@@ -27,6 +26,7 @@ from messaging.tasks import send_notification_email
 from sales import services as sales_services
 from sales.models import EventKind, OrderEvent, State
 from sales.tasks import auto_complete_deliveries, flag_late
+from testing.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

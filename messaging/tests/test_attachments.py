@@ -7,13 +7,20 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
-from messaging.attachments import check_upload
 from messaging.models import Attachment, Message, Notification
 from messaging.services import message_send
 from sales.models import State
-
-from .uploads import ELF_BYTES, MZ_BYTES, PNG_BYTES, TEXT_BYTES, png, stored_files, txt
+from testing.factories import OrderFactory, UserFactory
+from testing.uploads import (
+    ELF_BYTES,
+    MZ_BYTES,
+    PNG_BYTES,
+    TEXT_BYTES,
+    png,
+    png_sent,
+    stored_files,
+    txt,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -170,10 +177,7 @@ def test_one_bad_file_refuses_the_whole_message(client):
 def shared_file():
     """A PNG the buyer attached to an active order, checked as the form checks it."""
     order = OrderFactory(state=State.ACTIVE)
-    upload = png("brand logo.png")
-    upload.checked_content_type = check_upload(upload)
-    message = message_send(order=order, sender=order.buyer, body="My logo", files=[upload])
-    return order, message.attachments.get()
+    return order, png_sent(order, order.buyer, "brand logo.png", body="My logo")
 
 
 def _download_url(order, attachment):

@@ -4,23 +4,18 @@ and what the order page shows afterwards."""
 import pytest
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from messaging.models import Message, MessageKind, Notification, NotificationKind
 from messaging.services import MessagingError, message_send
 from sales.models import State
-
-from .uploads import png, stored_files, txt
+from testing.factories import OrderFactory, UserFactory
+from testing.pages import order_page
+from testing.uploads import png, stored_files, txt
 
 pytestmark = pytest.mark.django_db
 
 
 def _send_url(order):
     return reverse("messaging:message_send", args=[order.number])
-
-
-def _page(client, user, order):
-    client.force_login(user)
-    return client.get(order.get_absolute_url())
 
 
 def _post(client, user, order, data):
@@ -40,7 +35,7 @@ def test_party_posts_a_message_and_it_shows_on_the_order_page(client, role):
     message = Message.objects.get(order=order)
     assert (message.sender, message.kind) == (author, MessageKind.MESSAGE)
     other = order.seller if role == "buyer" else order.buyer
-    html = _page(client, other, order).content.decode()
+    html = order_page(client, other, order).content.decode()
     assert "Hello, quick question about the logo." in html
     assert f'id="message-{message.pk}"' in html
 
@@ -87,18 +82,18 @@ def test_two_first_messages_from_stale_pages_keep_the_first_stamp():
 
 def test_reach_out_prompt_shows_until_the_seller_writes(client):
     order = OrderFactory(state=State.PENDING)
-    assert "Reach out:" in _page(client, order.seller, order).content.decode()
-    assert "Reach out:" not in _page(client, order.buyer, order).content.decode()
+    assert "Reach out:" in order_page(client, order.seller, order).content.decode()
+    assert "Reach out:" not in order_page(client, order.buyer, order).content.decode()
 
     _post(client, order.seller, order, {"body": "Hi! I have everything I need."})
 
-    assert "Reach out:" not in _page(client, order.seller, order).content.decode()
+    assert "Reach out:" not in order_page(client, order.seller, order).content.decode()
 
 
 def test_reach_out_prompt_stays_when_only_the_buyer_wrote(client):
     order = OrderFactory(state=State.ACTIVE)
     _post(client, order.buyer, order, {"body": "Hello?"})
-    assert "Reach out:" in _page(client, order.seller, order).content.decode()
+    assert "Reach out:" in order_page(client, order.seller, order).content.decode()
 
 
 def test_seller_sends_a_progress_update_with_drafts(client):
@@ -117,7 +112,7 @@ def test_seller_sends_a_progress_update_with_drafts(client):
     assert [a.name for a in message.attachments.all()] == ["draft.png"]
     notice = Notification.objects.get(recipient=order.buyer)
     assert "sent a progress update" in notice.text
-    html = _page(client, order.buyer, order).content.decode()
+    html = order_page(client, order.buyer, order).content.decode()
     assert 'data-message="update"' in html
     assert "Progress update" in html
 
@@ -132,8 +127,8 @@ def test_buyer_cannot_send_a_progress_update_through_the_service():
 
 def test_buyers_form_has_no_kind_and_a_posted_update_is_stored_as_a_message(client):
     order = OrderFactory(state=State.ACTIVE)
-    assert 'name="kind"' not in _page(client, order.buyer, order).content.decode()
-    assert 'name="kind"' in _page(client, order.seller, order).content.decode()
+    assert 'name="kind"' not in order_page(client, order.buyer, order).content.decode()
+    assert 'name="kind"' in order_page(client, order.seller, order).content.decode()
 
     response = _post(client, order.buyer, order, {"body": "Sneaky update", "kind": "update"})
 
@@ -193,7 +188,7 @@ def test_delivery_creates_a_delivery_message_with_its_files(client):
     assert len(stored_files()) == 2
     order.refresh_from_db()
     assert order.state == State.DELIVERED
-    html = _page(client, order.buyer, order).content.decode()
+    html = order_page(client, order.buyer, order).content.decode()
     assert 'data-message="delivery"' in html
     assert "final.png" in html and "readme.txt" in html
 
@@ -219,7 +214,7 @@ def test_message_body_is_escaped(client):
     order = OrderFactory(state=State.ACTIVE)
     _post(client, order.buyer, order, {"body": "<script>alert(1)</script><b>x</b>"})
 
-    html = _page(client, order.seller, order).content.decode()
+    html = order_page(client, order.seller, order).content.decode()
 
     assert "<script>alert(1)</script>" not in html
     assert "<b>x</b>" not in html

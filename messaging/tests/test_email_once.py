@@ -9,12 +9,12 @@ import time_machine
 from django.db import OperationalError, connection
 from django.utils import timezone
 
-from factories import OrderFactory
 from messaging import notifications
 from messaging.models import Notification
 from messaging.services import message_send
 from messaging.tasks import send_notification_email, sweep_unsent_notifications
 from sales.models import State
+from testing.factories import OrderFactory
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import OrderFactory, UserFactory
 from messaging.emails import UNSUBSCRIBE_SALT, unsubscribe_token
 from messaging.models import EmailOptOut, Notification, NotificationKind
 from messaging.services import message_send
 from messaging.tasks import sweep_unsent_notifications
 from sales.models import State
+from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,11 @@ import re
 import pytest
 from django.urls import reverse
 
-from factories import OrderFactory
 from messaging.emails import EMAIL_KINDS, SUBJECT_MAX, shorten
 from messaging.models import Notification, NotificationKind
 from messaging.notifications import email_notification
 from sales.models import State
+from testing.factories import OrderFactory
 
 SITE = "https://market.example.com"
 

@@ -16,13 +16,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import OrderFactory, UserFactory
 from messaging import notifications
 from messaging.models import Message, Notification, NotificationKind
 from messaging.notifications import notify
 from messaging.tasks import sweep_unsent_notifications
 from resolution.services import extension_request_create
 from sales.models import State
+from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,13 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import JobFactory, OrderFactory, UserFactory
 from messaging.models import Notification, NotificationKind
 from messaging.notifications import notify
 from messaging.services import message_send
 from resolution import services as resolution
 from sales import services as sales
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

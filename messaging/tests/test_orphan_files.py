@@ -11,13 +11,12 @@ from django.core.files.storage import storages
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import OrderFactory
 from messaging.models import attachment_storage
 from messaging.services import message_send, orphan_files_delete
 from messaging.tasks import sweep_orphan_files
 from sales.models import State
-
-from .uploads import PNG_BYTES, png
+from testing.factories import OrderFactory
+from testing.uploads import PNG_BYTES, png
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,10 @@ through Django's storage API (against moto's in-memory S3)."""
 import pytest
 from django.urls import reverse
 
-from factories import OrderFactory
 from messaging.models import Attachment
 from sales.models import State
-
-from .uploads import PNG_BYTES, png
+from testing.factories import OrderFactory
+from testing.uploads import PNG_BYTES, png
 
 pytestmark = pytest.mark.django_db
 

@@ -3,37 +3,21 @@ opening is on the order's admin timeline (who, when, which file) and not on
 the buyer's and seller's page; anyone else gets a 404."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
-from messaging.attachments import check_upload
-from messaging.services import message_send
-from sales.management.commands.seed_demo import SUPPORT_PERMISSIONS
 from sales.models import EventKind, OrderEvent, State
-
-from .uploads import PNG_BYTES, png
+from testing.factories import OrderFactory, UserFactory
+from testing.uploads import PNG_BYTES, png_sent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def support():
-    group, _ = Group.objects.get_or_create(name="Support")
-    group.permissions.set(Permission.objects.filter(codename__in=SUPPORT_PERMISSIONS))
-    user = UserFactory(username="support_sue", is_staff=True, first_name="Sue", last_name="Port")
-    user.groups.add(group)
-    return user
 
 
 @pytest.fixture
 def delivered_file():
     """A PNG the seller delivered, checked as the form checks it."""
     order = OrderFactory(state=State.ACTIVE)
-    upload = png("final logo.png")
-    upload.checked_content_type = check_upload(upload)
-    message = message_send(order=order, sender=order.seller, body="The logo", files=[upload])
-    return order, message.attachments.get()
+    return order, png_sent(order, order.seller, "final logo.png", body="The logo")
 
 
 def _url(order, attachment):

@@ -3,13 +3,12 @@
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from factories import JobFactory, OrderFactory, UserFactory
 from messaging.models import Message
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory, UserFactory
+from testing.pages import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -89,13 +88,6 @@ def test_buyers_my_orders_shows_unread_seller_messages(client):
     assert "data-unread" not in _row(_list(client, buyer, "sales:my_orders"), order)
 
 
-def _queries(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, {"tab": "active"})
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_sales_page_query_count_does_not_grow_with_orders_and_messages(client, settings):
     job = JobFactory()
     buyer = UserFactory()
@@ -111,9 +103,9 @@ def test_sales_page_query_count_does_not_grow_with_orders_and_messages(client, s
     client.force_login(job.seller)
     url = reverse("sales:sales")
     add(3)
-    small = _queries(client, url)
+    small = page_queries(client, url, {"tab": "active"})
     add(297)
-    large = _queries(client, url)
+    large = page_queries(client, url, {"tab": "active"})
 
     assert small == large
     html = client.get(url, {"tab": "active"}).content.decode()

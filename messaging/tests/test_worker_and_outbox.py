@@ -9,15 +9,15 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from factories import OrderFactory
 from marketplace import outages
 from marketplace.celery import app
-from marketplace.tests.processes import use_broker, wait_for
 from messaging import notifications
 from messaging.models import Notification
 from messaging.services import message_send
 from messaging.tasks import sweep_unsent_notifications
 from sales.models import State
+from testing.factories import OrderFactory
+from testing.processes import use_broker, wait_for
 
 
 @pytest.mark.redis

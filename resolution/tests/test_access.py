@@ -8,19 +8,17 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import OrderFactory, UserFactory
 from messaging.models import Notification
 from resolution import services
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 from sales.models import OrderEvent, State
+from testing.factories import OrderFactory, UserFactory
+from testing.orders import cancellation_asked, extension_asked
+from testing.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ["seller", "buyer", "stranger", "staff", "anonymous"]
-
-
-def _messages(response):
-    return [str(m) for m in response.context["messages"]]
 
 
 def _login(client, order, who):
@@ -41,18 +39,6 @@ def _login(client, order, who):
 # tell that it happened.
 
 
-def _extension(order):
-    return services.extension_request_create(
-        order=order, actor=order.seller, days=2, reason="More time"
-    )
-
-
-def _cancellation(order):
-    return services.cancellation_request_create(
-        order=order, actor=order.buyer, reason="Changed plans"
-    )
-
-
 def _state(model, state):
     return lambda order, req: model.objects.get(pk=req.pk).state == state
 
@@ -67,7 +53,7 @@ ENDPOINTS = {
     ),
     **{
         f"extension_{answer}": dict(
-            setup=_extension,
+            setup=extension_asked,
             url=lambda order, req, answer=answer: reverse(
                 "resolution:extension_answer", args=[order.number, req.pk, answer]
             ),
@@ -90,7 +76,7 @@ ENDPOINTS = {
     ),
     **{
         f"cancellation_{answer}": dict(
-            setup=_cancellation,
+            setup=cancellation_asked,
             url=lambda order, req, answer=answer: reverse(
                 "resolution:cancellation_answer", args=[order.number, req.pk, answer]
             ),
@@ -166,7 +152,7 @@ def test_the_wrong_party_is_told_why(client, name):
 
     response = client.post(url, spec["data"], follow=True)
 
-    assert any(m.startswith("Only the") for m in _messages(response))
+    assert any(m.startswith("Only the") for m in messages_of(response))
 
 
 @pytest.mark.parametrize("name", list(ENDPOINTS))
@@ -198,7 +184,7 @@ def test_unknown_order_number_is_404(client, name):
 def test_extension_request_of_another_order_of_the_same_seller_is_404(client, answer):
     order = OrderFactory(state=State.ACTIVE)
     sibling = OrderFactory(state=State.ACTIVE, job=order.job, buyer=order.buyer)
-    req = _extension(sibling)
+    req = extension_asked(sibling)
     before = _trace(sibling)
     _login(client, order, "seller" if answer == "withdraw" else "buyer")
 
@@ -214,7 +200,7 @@ def test_extension_request_of_another_order_of_the_same_seller_is_404(client, an
 def test_cancellation_request_of_someone_elses_order_is_404(client, answer):
     mine = OrderFactory(state=State.ACTIVE)
     theirs = OrderFactory(state=State.ACTIVE)
-    req = _cancellation(theirs)
+    req = cancellation_asked(theirs)
     before = _trace(theirs)
     _login(client, mine, "buyer" if answer == "withdraw" else "seller")
 
@@ -229,7 +215,7 @@ def test_cancellation_request_of_someone_elses_order_is_404(client, answer):
 def test_extension_request_of_someone_elses_order_is_404(client):
     mine = OrderFactory(state=State.ACTIVE)
     theirs = OrderFactory(state=State.ACTIVE)
-    req = _extension(theirs)
+    req = extension_asked(theirs)
     before = _trace(theirs)
     _login(client, mine, "buyer")
 
@@ -243,7 +229,7 @@ def test_extension_request_of_someone_elses_order_is_404(client):
 
 def test_a_request_id_of_the_other_kind_is_404(client):
     order = OrderFactory(state=State.ACTIVE)
-    extension = _extension(order)
+    extension = extension_asked(order)
     _login(client, order, "seller")
 
     response = client.post(
@@ -259,7 +245,7 @@ def test_service_refuses_a_request_paired_with_another_order():
     # The views check it with a 404; the services check it again under the lock.
     order = OrderFactory(state=State.ACTIVE)
     other = OrderFactory(state=State.ACTIVE, job=order.job, buyer=order.buyer)
-    req = _extension(other)
+    req = extension_asked(other)
     req.order = order
     with pytest.raises(services.RequestError, match="That request does not exist."):
         services.extension_request_approve(request=req, actor=order.buyer)
@@ -279,7 +265,7 @@ def test_service_refuses_a_request_paired_with_another_order():
 )
 def test_unknown_answer_word_is_404(client, family, word):
     order = OrderFactory(state=State.ACTIVE)
-    req = _extension(order) if family == "extension" else _cancellation(order)
+    req = extension_asked(order) if family == "extension" else cancellation_asked(order)
     before = _trace(order)
     _login(client, order, "buyer" if family == "extension" else "seller")
 
@@ -353,8 +339,8 @@ def test_anonymous_ticket_detail_is_sent_to_log_in(client):
 @pytest.mark.parametrize("who", ["stranger", "staff"])
 def test_resolution_center_shows_nobody_elses_requests(client, who):
     order = OrderFactory(state=State.ACTIVE)
-    _extension(order)
-    _cancellation(order)
+    extension_asked(order)
+    cancellation_asked(order)
     services.ticket_create(user=order.buyer, subject="Buyer's private ticket", body="x")
     _login(client, order, who)
 

@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from factories import OrderFactory
 from messaging.models import Notification
 from resolution import services
 from resolution.models import CancellationRequest, ExtensionRequest
 from sales.models import OrderEvent, State
+from testing.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,15 +8,15 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
-from messaging.attachments import check_upload
 from messaging.models import Attachment, Message, MessageKind, Notification
-from messaging.tests.uploads import png, stored_files
 from resolution import services
 from resolution.models import CancellationRequest, RequestState
 from resolution.tasks import carry_out_cancellation_requests
 from sales import services as sales_services
 from sales.models import CancelBy, EventKind, Order, OrderEvent, State
+from testing.factories import OrderFactory, UserFactory
+from testing.pages import messages_of, order_page_html
+from testing.uploads import checked_png, png, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -54,17 +54,6 @@ def _deliver(client, order):
     )
 
 
-def _messages(response):
-    return [str(m) for m in response.context["messages"]]
-
-
-def _page(client, user, order):
-    client.force_login(user)
-    response = client.get(reverse("sales:order_detail", args=[order.number]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 def _nothing_delivered(order):
     order.refresh_from_db()
     assert order.state == State.ACTIVE
@@ -86,7 +75,7 @@ def test_deliver_is_refused_with_the_reason_while_a_cancellation_request_is_open
     response = _deliver(client, order)
 
     assert response.redirect_chain == [(order.get_absolute_url(), 302)]
-    assert refusal in _messages(response)
+    assert refusal in messages_of(response)
     _nothing_delivered(order)
     request.refresh_from_db()
     assert request.state == RequestState.OPEN
@@ -111,9 +100,8 @@ def test_a_refused_delivery_keeps_none_of_its_files(client):
         {"message": "Done.", "files": [png()]},
         follow=True,
     )
-    assert BUYER_ASKED in _messages(response)
-    upload = png()
-    upload.checked_content_type = check_upload(upload)
+    assert BUYER_ASKED in messages_of(response)
+    upload = checked_png()
     with pytest.raises(sales_services.OrderActionBlocked):
         sales_services.order_deliver(
             order=order, actor=order.seller, message="Done.", files=[upload]
@@ -128,7 +116,7 @@ def test_the_order_page_says_why_deliver_is_not_offered(client):
     order = _order()
     _ask(order, "buyer")
 
-    html = _page(client, order.seller, order)
+    html = order_page_html(client, order.seller, order)
 
     assert "data-deliver-blocked" in html
     assert f"Not now. {BUYER_ASKED}" in html
@@ -140,7 +128,7 @@ def test_the_order_page_points_the_seller_to_their_own_request(client):
     order = _order()
     _ask(order, "seller")
 
-    html = _page(client, order.seller, order)
+    html = order_page_html(client, order.seller, order)
 
     assert f"Not now. {SELLER_ASKED}" in html
     assert reverse("sales:order_deliver", args=[order.number]) not in html
@@ -150,7 +138,7 @@ def test_the_order_page_points_the_seller_to_their_own_request(client):
 def test_the_buyer_never_sees_the_sellers_deliver_box(client):
     order = _order()
     _ask(order, "buyer")
-    assert "data-deliver-blocked" not in _page(client, order.buyer, order)
+    assert "data-deliver-blocked" not in order_page_html(client, order.buyer, order)
 
 
 @pytest.mark.parametrize(
@@ -160,11 +148,11 @@ def test_once_the_request_is_answered_the_seller_delivers(client, answer, role):
     order = _order()
     request = _ask(order, "buyer")
     getattr(services, f"cancellation_request_{answer}")(request=request, actor=getattr(order, role))
-    assert "data-deliver-blocked" not in _page(client, order.seller, order)
+    assert "data-deliver-blocked" not in order_page_html(client, order.seller, order)
 
     response = _deliver(client, order)
 
-    assert "Delivered. The buyer has been asked to review it." in _messages(response)
+    assert "Delivered. The buyer has been asked to review it." in messages_of(response)
     order.refresh_from_db()
     assert order.state == State.DELIVERED
 
@@ -253,8 +241,8 @@ def test_the_page_says_what_an_unanswered_request_on_a_delivered_order_does(clie
     order = _order(State.DELIVERED)
     _ask(order, "buyer", at=None)
 
-    seller_page = _page(client, order.seller, order)
-    buyer_page = _page(client, order.buyer, order)
+    seller_page = order_page_html(client, order.seller, order)
+    buyer_page = order_page_html(client, order.buyer, order)
 
     assert "Unanswered, the request closes then and the order stays delivered." in seller_page
     assert "the request closes and the order stays delivered." in buyer_page

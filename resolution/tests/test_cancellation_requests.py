@@ -3,24 +3,18 @@
 import pytest
 from django.urls import reverse
 
-from factories import OrderFactory
 from resolution import services
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 from sales import services as sales_services
 from sales.models import CancelBy, EventKind, OrderEvent, State
+from testing.factories import OrderFactory
+from testing.orders import event_kinds, other_role
+from testing.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 
 REASON = "We agreed the scope changed too much."
 OPEN_STATES = [State.PENDING, State.ACTIVE, State.DELIVERED]
-
-
-def _messages(response):
-    return [str(m) for m in response.context["messages"]]
-
-
-def _other(role):
-    return "seller" if role == "buyer" else "buyer"
 
 
 def _ask(order, role="buyer", reason=REASON):
@@ -39,10 +33,6 @@ def _answer_url(request, answer):
     )
 
 
-def _kinds(order):
-    return list(OrderEvent.objects.filter(order=order).values_list("kind", flat=True))
-
-
 # -- asking ------------------------------------------------------------------
 
 
@@ -56,7 +46,7 @@ def test_either_party_asks_to_cancel_an_open_order(client, state, role):
     response = client.post(_create_url(order), {"reason": REASON}, follow=True)
 
     assert response.redirect_chain == [(order.get_absolute_url(), 302)]
-    assert "Cancellation request sent: the other party has been asked." in _messages(response)
+    assert "Cancellation request sent: the other party has been asked." in messages_of(response)
     request = CancellationRequest.objects.get(order=order)
     assert (request.state, request.requested_by, request.reason) == (
         RequestState.OPEN,
@@ -80,7 +70,7 @@ def test_closed_order_cannot_be_asked_to_cancel(client, state, word, role):
 
     response = client.post(_create_url(order), {"reason": REASON}, follow=True)
 
-    assert f"This order is {word}; it can't be canceled." in _messages(response)
+    assert f"This order is {word}; it can't be canceled." in messages_of(response)
     assert not CancellationRequest.objects.exists()
     assert not OrderEvent.objects.filter(order=order).exists()
 
@@ -93,11 +83,11 @@ def test_only_one_cancellation_request_is_open_at_a_time(client, second):
 
     response = client.post(_create_url(order), {"reason": "Me too"}, follow=True)
 
-    assert "This order already has a cancellation request waiting for an answer." in _messages(
+    assert "This order already has a cancellation request waiting for an answer." in messages_of(
         response
     )
     assert list(CancellationRequest.objects.filter(order=order)) == [first]
-    assert _kinds(order) == [EventKind.CANCELLATION_REQUESTED]
+    assert event_kinds(order) == [EventKind.CANCELLATION_REQUESTED]
 
 
 def test_a_new_request_may_follow_a_declined_one():
@@ -128,12 +118,12 @@ def test_other_party_accepts_and_the_order_is_canceled_by_mutual_agreement(
 ):
     order = OrderFactory(state=state)
     request = _ask(order, requester)
-    accepter = getattr(order, _other(requester))
+    accepter = getattr(order, other_role(requester))
     client.force_login(accepter)
 
     response = client.post(_answer_url(request, "accept"), follow=True)
 
-    assert "The order was canceled by mutual agreement." in _messages(response)
+    assert "The order was canceled by mutual agreement." in messages_of(response)
     order.refresh_from_db()
     assert order.state == State.CANCELED
     assert order.canceled_by == CancelBy.MUTUAL == "mutual"
@@ -184,19 +174,19 @@ def test_other_party_declines_and_the_order_goes_on(client, requester):
     order = OrderFactory(state=State.ACTIVE)
     due = order.due_at
     request = _ask(order, requester)
-    decliner = getattr(order, _other(requester))
+    decliner = getattr(order, other_role(requester))
     client.force_login(decliner)
 
     response = client.post(_answer_url(request, "decline"), follow=True)
 
-    assert "Declined: the order goes on." in _messages(response)
+    assert "Declined: the order goes on." in messages_of(response)
     order.refresh_from_db()
     assert (order.state, order.due_at, order.canceled_by) == (State.ACTIVE, due, "")
     request.refresh_from_db()
     assert (request.state, request.answered_by) == (RequestState.DECLINED, decliner)
     event = OrderEvent.objects.get(order=order, kind=EventKind.CANCELLATION_DECLINED)
     assert (event.actor, event.data) == (decliner, {"request": request.pk})
-    assert EventKind.CANCELED not in _kinds(order)
+    assert EventKind.CANCELED not in event_kinds(order)
 
 
 @pytest.mark.parametrize("requester", ["buyer", "seller"])
@@ -208,7 +198,7 @@ def test_requester_withdraws(client, requester):
 
     response = client.post(_answer_url(request, "withdraw"), follow=True)
 
-    assert "Cancellation request withdrawn." in _messages(response)
+    assert "Cancellation request withdrawn." in messages_of(response)
     order.refresh_from_db()
     assert order.state == State.DELIVERED
     request.refresh_from_db()
@@ -229,12 +219,12 @@ def test_requester_cannot_answer_their_own_request(client, requester, answer):
 
     response = client.post(_answer_url(request, answer), follow=True)
 
-    assert "Only the other party can answer this request." in _messages(response)
+    assert "Only the other party can answer this request." in messages_of(response)
     order.refresh_from_db()
     assert order.state == State.ACTIVE
     request.refresh_from_db()
     assert request.state == RequestState.OPEN
-    assert _kinds(order) == [EventKind.CANCELLATION_REQUESTED]
+    assert event_kinds(order) == [EventKind.CANCELLATION_REQUESTED]
 
 
 def test_other_party_cannot_withdraw_the_request(client):
@@ -244,7 +234,7 @@ def test_other_party_cannot_withdraw_the_request(client):
 
     response = client.post(_answer_url(request, "withdraw"), follow=True)
 
-    assert "Only the one who asked can withdraw this request." in _messages(response)
+    assert "Only the one who asked can withdraw this request." in messages_of(response)
     request.refresh_from_db()
     assert request.state == RequestState.OPEN
 
@@ -264,15 +254,15 @@ def test_an_answered_request_cannot_be_answered_again(client, first, word, secon
     client.force_login(actor(first))
     client.post(_answer_url(request, first))
     order.refresh_from_db()
-    state, events = order.state, _kinds(order)
+    state, events = order.state, event_kinds(order)
     client.force_login(actor(second))
 
     response = client.post(_answer_url(request, second), follow=True)
 
-    assert f"This request was already {word}." in _messages(response)
+    assert f"This request was already {word}." in messages_of(response)
     order.refresh_from_db()
     assert order.state == state
-    assert _kinds(order) == events
+    assert event_kinds(order) == events
 
 
 def test_completing_the_order_closes_the_open_cancellation_request(client):
@@ -283,10 +273,10 @@ def test_completing_the_order_closes_the_open_cancellation_request(client):
 
     response = client.post(_answer_url(request, "accept"), follow=True)
 
-    assert any(m.startswith("This request was already closed") for m in _messages(response))
+    assert any(m.startswith("This request was already closed") for m in messages_of(response))
     order.refresh_from_db()
     assert order.state == State.COMPLETED
-    assert EventKind.CANCELED not in _kinds(order)
+    assert EventKind.CANCELED not in event_kinds(order)
 
 
 # -- the order page ------------------------------------------------------------

@@ -7,20 +7,18 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from factories import OrderFactory
 from resolution import services
 from resolution.models import ExtensionRequest, RequestState
 from sales import services as sales_services
 from sales.models import EventKind, Order, OrderEvent, State
+from testing.factories import OrderFactory
+from testing.orders import event_kinds
+from testing.pages import messages_of, order_page_html
 
 pytestmark = pytest.mark.django_db
 
 START = datetime(2030, 5, 1, 10, tzinfo=UTC)
 REASON = "The client's files arrived two days late."
-
-
-def _messages(response):
-    return [str(m) for m in response.context["messages"]]
 
 
 def _ask(order, days=3, reason=REASON):
@@ -41,10 +39,6 @@ def _actor(request, answer):
     return request.order.seller if answer == "withdraw" else request.order.buyer
 
 
-def _kinds(order):
-    return list(OrderEvent.objects.filter(order=order).values_list("kind", flat=True))
-
-
 # -- asking ------------------------------------------------------------------
 
 
@@ -56,7 +50,9 @@ def test_seller_asks_for_more_days_and_the_request_waits_for_the_buyer(client):
     response = client.post(_create_url(order), {"days": "4", "reason": REASON}, follow=True)
 
     assert response.redirect_chain == [(order.get_absolute_url(), 302)]
-    assert "Extension request sent: the buyer has been asked to approve it." in _messages(response)
+    assert "Extension request sent: the buyer has been asked to approve it." in messages_of(
+        response
+    )
     request = ExtensionRequest.objects.get(order=order)
     assert (request.state, request.days, request.reason) == (RequestState.OPEN, 4, REASON)
     assert request.requested_by == order.seller
@@ -83,7 +79,7 @@ def test_buyer_cannot_ask_for_more_time(client):
 
     response = client.post(_create_url(order), {"days": "3", "reason": REASON}, follow=True)
 
-    assert "Only the seller can ask for more time." in _messages(response)
+    assert "Only the seller can ask for more time." in messages_of(response)
     assert not ExtensionRequest.objects.exists()
     assert not OrderEvent.objects.filter(order=order).exists()
 
@@ -95,7 +91,7 @@ def test_more_time_can_be_asked_only_while_the_order_is_in_progress(client, stat
 
     response = client.post(_create_url(order), {"days": "3", "reason": REASON}, follow=True)
 
-    assert "You can ask for more time only while the order is in progress." in _messages(response)
+    assert "You can ask for more time only while the order is in progress." in messages_of(response)
     assert not ExtensionRequest.objects.exists()
     assert not OrderEvent.objects.filter(order=order).exists()
 
@@ -107,11 +103,11 @@ def test_second_open_request_is_refused_and_nothing_is_created(client):
 
     response = client.post(_create_url(order), {"days": "5", "reason": "Again"}, follow=True)
 
-    assert "This order already has an extension request waiting for an answer." in _messages(
+    assert "This order already has an extension request waiting for an answer." in messages_of(
         response
     )
     assert list(ExtensionRequest.objects.filter(order=order)) == [first]
-    assert _kinds(order) == [EventKind.EXTENSION_REQUESTED]
+    assert event_kinds(order) == [EventKind.EXTENSION_REQUESTED]
 
 
 def test_a_new_request_may_follow_an_answered_one_and_history_is_kept():
@@ -158,7 +154,7 @@ def test_approval_moves_the_due_date_from_the_current_due_date_not_from_now(clie
         client.force_login(order.buyer)  # a session made in 2030 is still valid then
         response = client.post(_answer_url(request, "approve"), follow=True)
 
-    assert "Approved: the due date moved." in _messages(response)
+    assert "Approved: the due date moved." in messages_of(response)
     order.refresh_from_db()
     assert order.due_at == START + timedelta(days=13)  # from now it would be START + 4 days
     request.refresh_from_db()
@@ -199,7 +195,7 @@ def test_approval_writes_the_approval_and_the_due_change_events():
         "to": (before + timedelta(days=3)).isoformat(),
         "reason": "extension",
     }
-    assert _kinds(order) == [
+    assert event_kinds(order) == [
         EventKind.EXTENSION_REQUESTED,
         EventKind.EXTENSION_APPROVED,
         EventKind.DUE_CHANGED,
@@ -215,11 +211,11 @@ def test_double_click_on_approve_moves_the_due_date_once(client):
     client.post(_answer_url(request, "approve"))
     response = client.post(_answer_url(request, "approve"), follow=True)
 
-    assert "This request was already approved." in _messages(response)
+    assert "This request was already approved." in messages_of(response)
     order.refresh_from_db()
     assert order.due_at == before + timedelta(days=2)
-    assert _kinds(order).count(EventKind.DUE_CHANGED) == 1
-    assert _kinds(order).count(EventKind.EXTENSION_APPROVED) == 1
+    assert event_kinds(order).count(EventKind.DUE_CHANGED) == 1
+    assert event_kinds(order).count(EventKind.EXTENSION_APPROVED) == 1
 
 
 # -- declining and withdrawing ------------------------------------------------
@@ -233,7 +229,7 @@ def test_buyer_declines_and_the_due_date_stays(client):
 
     response = client.post(_answer_url(request, "decline"), follow=True)
 
-    assert "Declined: the due date stays." in _messages(response)
+    assert "Declined: the due date stays." in messages_of(response)
     order.refresh_from_db()
     assert order.due_at == before
     request.refresh_from_db()
@@ -242,7 +238,7 @@ def test_buyer_declines_and_the_due_date_stays(client):
     assert (request.due_before, request.due_after) == (None, None)
     event = OrderEvent.objects.get(order=order, kind=EventKind.EXTENSION_DECLINED)
     assert (event.actor, event.data) == (order.buyer, {"request": request.pk})
-    assert EventKind.DUE_CHANGED not in _kinds(order)
+    assert EventKind.DUE_CHANGED not in event_kinds(order)
 
 
 def test_seller_withdraws_the_request(client):
@@ -253,7 +249,7 @@ def test_seller_withdraws_the_request(client):
 
     response = client.post(_answer_url(request, "withdraw"), follow=True)
 
-    assert "Extension request withdrawn." in _messages(response)
+    assert "Extension request withdrawn." in messages_of(response)
     request.refresh_from_db()
     assert (request.state, request.answered_by) == (RequestState.WITHDRAWN, order.seller)
     event = OrderEvent.objects.get(order=order, kind=EventKind.EXTENSION_WITHDRAWN)
@@ -274,12 +270,12 @@ def test_seller_cannot_answer_their_own_request(client, answer):
 
     response = client.post(_answer_url(request, answer), follow=True)
 
-    assert "Only the buyer can answer this request." in _messages(response)
+    assert "Only the buyer can answer this request." in messages_of(response)
     request.refresh_from_db()
     assert request.state == RequestState.OPEN
     order.refresh_from_db()
     assert order.due_at == before
-    assert _kinds(order) == [EventKind.EXTENSION_REQUESTED]
+    assert event_kinds(order) == [EventKind.EXTENSION_REQUESTED]
 
 
 def test_buyer_cannot_withdraw_the_sellers_request(client):
@@ -289,10 +285,10 @@ def test_buyer_cannot_withdraw_the_sellers_request(client):
 
     response = client.post(_answer_url(request, "withdraw"), follow=True)
 
-    assert "Only the one who asked can withdraw this request." in _messages(response)
+    assert "Only the one who asked can withdraw this request." in messages_of(response)
     request.refresh_from_db()
     assert request.state == RequestState.OPEN
-    assert _kinds(order) == [EventKind.EXTENSION_REQUESTED]
+    assert event_kinds(order) == [EventKind.EXTENSION_REQUESTED]
 
 
 FIRST_ANSWERS = [
@@ -310,17 +306,17 @@ def test_an_answered_request_cannot_be_answered_again(client, first, word, secon
     client.force_login(_actor(request, first))
     client.post(_answer_url(request, first))
     order.refresh_from_db()
-    due, events = order.due_at, _kinds(order)
+    due, events = order.due_at, event_kinds(order)
     client.force_login(_actor(request, second))
 
     response = client.post(_answer_url(request, second), follow=True)
 
-    assert f"This request was already {word}." in _messages(response)
+    assert f"This request was already {word}." in messages_of(response)
     request.refresh_from_db()
     assert request.state == word
     order.refresh_from_db()
     assert order.due_at == due
-    assert _kinds(order) == events
+    assert event_kinds(order) == events
 
 
 def test_approving_after_the_seller_delivered_is_refused(client):
@@ -332,12 +328,12 @@ def test_approving_after_the_seller_delivered_is_refused(client):
 
     response = client.post(_answer_url(request, "approve"), follow=True)
 
-    assert any(m.startswith("This request was already closed") for m in _messages(response))
+    assert any(m.startswith("This request was already closed") for m in messages_of(response))
     order.refresh_from_db()
     assert order.due_at == before
     request.refresh_from_db()
     assert request.state == RequestState.CLOSED
-    assert EventKind.EXTENSION_APPROVED not in _kinds(order)
+    assert EventKind.EXTENSION_APPROVED not in event_kinds(order)
 
 
 @pytest.mark.parametrize("state", [State.DELIVERED, State.COMPLETED, State.CANCELED])
@@ -361,18 +357,11 @@ def test_service_refuses_to_move_the_due_date_of_an_order_no_longer_in_progress(
 # -- the order page ------------------------------------------------------------
 
 
-def _page(client, user, order):
-    client.force_login(user)
-    response = client.get(reverse("sales:order_detail", args=[order.number]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 def test_buyer_sees_the_open_request_with_approve_and_decline(client):
     order = OrderFactory(state=State.ACTIVE)
     _ask(order, days=2)
 
-    html = _page(client, order.buyer, order)
+    html = order_page_html(client, order.buyer, order)
 
     assert f"{order.seller.username} asks for 2 more days." in html
     assert REASON.replace("'", "&#x27;") in html
@@ -385,7 +374,7 @@ def test_seller_sees_their_open_request_with_withdraw_only(client):
     order = OrderFactory(state=State.ACTIVE)
     _ask(order, days=1)
 
-    html = _page(client, order.seller, order)
+    html = order_page_html(client, order.seller, order)
 
     assert "You asked for 1 more day." in html
     assert "Withdraw the request" in html
@@ -401,7 +390,7 @@ def test_order_page_keeps_the_history_of_every_request(client):
     _ask(order, days=5)
 
     for user in (order.buyer, order.seller):
-        html = _page(client, user, order)
+        html = order_page_html(client, user, order)
         history = html[html.index('id="request-history"') :]
         asked = f"asked by {order.seller.username}"
         assert f"Extension of 2 days {asked}" in history
@@ -418,7 +407,7 @@ def test_timeline_shows_the_approval_and_the_new_due_date(client):
     )
     services.extension_request_approve(request=_ask(order, days=3), actor=order.buyer)
 
-    html = _page(client, order.buyer, order)
+    html = order_page_html(client, order.buyer, order)
 
     assert 'data-event="extension_requested"' in html
     assert 'data-event="extension_approved"' in html
@@ -439,7 +428,7 @@ def test_extension_form_is_offered_only_to_the_seller_of_an_order_in_progress(
     client, state, role, offered
 ):
     order = OrderFactory(state=state)
-    html = _page(client, getattr(order, role), order)
+    html = order_page_html(client, getattr(order, role), order)
     assert ("Send the extension request" in html) is offered
 
 
@@ -448,7 +437,7 @@ def test_delivered_order_offers_no_answer_to_a_request_that_no_longer_applies(cl
     _ask(order, days=2)
     sales_services.order_deliver(order=order, actor=order.seller, message="Here it is.")
 
-    html = _page(client, order.buyer, order)
+    html = order_page_html(client, order.buyer, order)
 
     assert "Approve 2 more days" not in html
     assert "Closed: the order moved on" in html

@@ -6,10 +6,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from factories import OrderFactory
 from resolution import services
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 from sales.models import CancelBy, EventKind, OrderEvent, State
+from testing.factories import OrderFactory
+from testing.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +20,6 @@ NOT_YET = (
     "You can cancel on your own only when an order is more than 24 hours late. "
     "Ask the seller to cancel by mutual agreement instead."
 )
-
-
-def _messages(response):
-    return [str(m) for m in response.context["messages"]]
 
 
 def _url(order):
@@ -44,7 +41,7 @@ def test_buyer_cancels_a_very_late_order(client):
 
     response = _post(client, order.buyer, order, hours_late=25)
 
-    assert "The order was canceled." in _messages(response)
+    assert "The order was canceled." in messages_of(response)
     order.refresh_from_db()
     assert order.state == State.CANCELED
     assert order.canceled_by == CancelBy.BUYER_LATE == "buyer_late"
@@ -60,7 +57,7 @@ def test_five_hours_late_is_refused_with_a_message(client):
 
     response = _post(client, order.buyer, order, hours_late=5)
 
-    assert NOT_YET in _messages(response)
+    assert NOT_YET in messages_of(response)
     order.refresh_from_db()
     assert order.state == State.ACTIVE
     assert not OrderEvent.objects.filter(order=order).exists()
@@ -82,7 +79,7 @@ def test_the_line_follows_the_setting(client, settings):
 
     response = _post(client, order.buyer, order, hours_late=30)
 
-    assert any("more than 48 hours late" in m for m in _messages(response))
+    assert any("more than 48 hours late" in m for m in messages_of(response))
     order.refresh_from_db()
     assert order.state == State.ACTIVE
 
@@ -92,7 +89,7 @@ def test_seller_cannot_cancel_a_very_late_order(client):
 
     response = _post(client, order.seller, order, hours_late=72)
 
-    assert "Only the buyer can cancel a late order." in _messages(response)
+    assert "Only the buyer can cancel a late order." in messages_of(response)
     order.refresh_from_db()
     assert order.state == State.ACTIVE
     assert not OrderEvent.objects.filter(order=order).exists()
@@ -104,7 +101,7 @@ def test_only_an_order_in_progress_can_be_very_late(client, state):
 
     response = _post(client, order.buyer, order, hours_late=72)
 
-    assert NOT_YET in _messages(response)
+    assert NOT_YET in messages_of(response)
     order.refresh_from_db()
     assert order.state == state
     assert not OrderEvent.objects.filter(order=order).exists()

@@ -7,30 +7,19 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import OrderFactory, UserFactory
 from messaging.models import Notification, NotificationKind
 from messaging.notifications import notify
 from resolution import services
 from sales.models import State
 from sales.services import order_cancel_very_late
+from testing.factories import OrderFactory, UserFactory
+from testing.orders import cancellation_asked, extension_asked
 
 pytestmark = pytest.mark.django_db
 
 
 def _notices(user):
     return list(Notification.objects.filter(recipient=user).values_list("kind", flat=True))
-
-
-def _extension(order, days=2):
-    return services.extension_request_create(
-        order=order, actor=order.seller, days=days, reason="Waiting on your logo files"
-    )
-
-
-def _cancellation(order, role="buyer"):
-    return services.cancellation_request_create(
-        order=order, actor=getattr(order, role), reason="Plans changed"
-    )
 
 
 def test_extension_request_notifies_the_buyer_once(client):
@@ -60,7 +49,7 @@ def test_extension_request_notifies_the_buyer_once(client):
 )
 def test_extension_answer_notifies_the_other_party_once(client, answer, actor, recipient):
     order = OrderFactory(state=State.ACTIVE)
-    request = _extension(order)
+    request = extension_asked(order)
     before = {role: _notices(getattr(order, role)) for role in ("buyer", "seller")}
     client.force_login(getattr(order, actor))
     url = reverse("resolution:extension_answer", args=[order.number, request.pk, answer])
@@ -77,7 +66,7 @@ def test_extension_answer_notifies_the_other_party_once(client, answer, actor, r
 
 def test_approval_notice_names_the_new_due_date():
     order = OrderFactory(state=State.ACTIVE, due_at=datetime(2030, 1, 15, 12, tzinfo=UTC))
-    services.extension_request_approve(request=_extension(order, days=3), actor=order.buyer)
+    services.extension_request_approve(request=extension_asked(order, days=3), actor=order.buyer)
 
     notice = Notification.objects.get(recipient=order.seller, kind="extension_answered")
     assert notice.text == (
@@ -92,7 +81,7 @@ def test_approval_notice_shows_the_due_date_in_the_sellers_time_zone(client):
     order.seller.save()
     order.buyer.timezone = "America/New_York"
     order.buyer.save()
-    request = _extension(order, days=3)
+    request = extension_asked(order, days=3)
     client.force_login(order.buyer)
 
     client.post(reverse("resolution:extension_answer", args=[order.number, request.pk, "approve"]))
@@ -121,7 +110,7 @@ def test_cancellation_request_notifies_the_other_party_once(client, requester):
 )
 def test_cancellation_answer_notifies_the_other_party_once(client, answer, actor, recipient):
     order = OrderFactory(state=State.ACTIVE)
-    request = _cancellation(order, "buyer")
+    request = cancellation_asked(order, "buyer")
     before = {role: _notices(getattr(order, role)) for role in ("buyer", "seller")}
     client.force_login(getattr(order, actor))
     url = reverse("resolution:cancellation_answer", args=[order.number, request.pk, answer])
@@ -135,7 +124,7 @@ def test_cancellation_answer_notifies_the_other_party_once(client, answer, actor
 
 def test_accepted_cancellation_tells_the_one_who_asked_once(client):
     order = OrderFactory(state=State.ACTIVE)
-    request = _cancellation(order, "buyer")
+    request = cancellation_asked(order, "buyer")
     client.force_login(order.seller)
     url = reverse("resolution:cancellation_answer", args=[order.number, request.pk, "accept"])
 
@@ -158,11 +147,11 @@ def test_late_cancel_tells_the_seller_once():
 
 def test_refused_actions_notify_nobody():
     order = OrderFactory(state=State.ACTIVE)
-    request = _extension(order)
+    request = extension_asked(order)
     with pytest.raises(services.RequestError):
         services.extension_request_approve(request=request, actor=order.seller)
     with pytest.raises(services.RequestError):
-        _extension(order)  # a second open request
+        extension_asked(order)  # a second open request
     assert Notification.objects.filter(recipient=order.seller).count() == 0
     assert Notification.objects.filter(recipient=order.buyer).count() == 1
 

@@ -7,21 +7,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import OrderFactory
 from resolution import services
 from sales.models import State
+from testing.factories import OrderFactory
+from testing.pages import order_page_html
 
 pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-
-
-def _html(client, user, order):
-    client.force_login(user)
-    response = client.get(reverse("sales:order_detail", args=[order.number]))
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def _assert_escaped(html, times):
@@ -35,18 +29,18 @@ def test_extension_reason_is_escaped(client):
 
     # the open request, and the timeline's "extension requested" event
     for user in (order.buyer, order.seller):
-        _assert_escaped(_html(client, user, order), times=2)
+        _assert_escaped(order_page_html(client, user, order), times=2)
 
 
 def test_cancellation_reason_is_escaped_while_open_and_once_canceled(client):
     order = OrderFactory(state=State.ACTIVE)
     request = services.cancellation_request_create(order=order, actor=order.buyer, reason=SCRIPT)
-    _assert_escaped(_html(client, order.seller, order), times=2)
+    _assert_escaped(order_page_html(client, order.seller, order), times=2)
 
     services.cancellation_request_accept(request=request, actor=order.seller)
 
     # the canceled notice, the "requested" event and the "canceled" event
-    _assert_escaped(_html(client, order.buyer, order), times=3)
+    _assert_escaped(order_page_html(client, order.buyer, order), times=3)
 
 
 def test_late_cancel_reason_is_escaped(client):
@@ -57,7 +51,7 @@ def test_late_cancel_reason_is_escaped(client):
 
     order.refresh_from_db()
     assert order.state == State.CANCELED
-    _assert_escaped(_html(client, order.seller, order), times=2)
+    _assert_escaped(order_page_html(client, order.seller, order), times=2)
 
 
 def test_rejected_reason_is_escaped_when_the_form_comes_back(client):
@@ -79,7 +73,7 @@ def test_usernames_in_requests_are_escaped(client):
     order.seller.save()
     services.extension_request_create(order=order, actor=order.seller, days=2, reason="Time")
 
-    html = _html(client, order.buyer, order)
+    html = order_page_html(client, order.buyer, order)
 
     assert "<b>sam</b>" not in html
     assert "&lt;b&gt;sam&lt;/b&gt; asks for 2 more days." in html

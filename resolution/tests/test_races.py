@@ -9,13 +9,13 @@ from datetime import timedelta
 
 import pytest
 
-from factories import OrderFactory
 from messaging.models import Notification
-from racing import race, slowed
 from resolution import services
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 from sales import services as sales_services
 from sales.models import EventKind, OrderEvent, State
+from testing.factories import OrderFactory
+from testing.racing import race_outcomes, slowed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -24,10 +24,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def slow_checks(monkeypatch):
     slowed(monkeypatch, services, "_require_open")
     slowed(monkeypatch, services, "order_lock")
-
-
-def _race(*calls):
-    return [value if status == "refused" else "ok" for status, value in race(*calls)]
 
 
 def _kinds(order, *kinds):
@@ -41,7 +37,7 @@ def test_buyer_approving_while_the_seller_withdraws_has_one_outcome(slow_checks)
         order=order, actor=order.seller, days=3, reason="More time"
     )
 
-    approve, withdraw = _race(
+    approve, withdraw = race_outcomes(
         lambda: services.extension_request_approve(request=request, actor=order.buyer),
         lambda: services.extension_request_withdraw(request=request, actor=order.seller),
     )
@@ -75,7 +71,7 @@ def test_two_approvals_at_once_move_the_due_date_once(slow_checks):
     def approve():
         services.extension_request_approve(request=request, actor=order.buyer)
 
-    outcomes = _race(approve, approve)
+    outcomes = race_outcomes(approve, approve)
 
     assert sorted(outcomes) == ["This request was already approved.", "ok"]
     order.refresh_from_db()
@@ -92,7 +88,7 @@ def test_two_extension_requests_at_once_make_one(slow_checks):
             order=order, actor=order.seller, days=2, reason="More time"
         )
 
-    outcomes = _race(ask, ask)
+    outcomes = race_outcomes(ask, ask)
 
     assert sorted(outcomes) == [
         "This order already has an extension request waiting for an answer.",
@@ -108,7 +104,7 @@ def test_accepting_a_cancellation_while_it_is_withdrawn_has_one_outcome(slow_che
         order=order, actor=order.buyer, reason="Plans changed"
     )
 
-    accept, withdraw = _race(
+    accept, withdraw = race_outcomes(
         lambda: services.cancellation_request_accept(request=request, actor=order.seller),
         lambda: services.cancellation_request_withdraw(request=request, actor=order.buyer),
     )
@@ -137,7 +133,7 @@ def test_approving_while_the_seller_delivers_never_moves_a_delivered_orders_due_
         order=order, actor=order.seller, days=2, reason="More time"
     )
 
-    approve, deliver = _race(
+    approve, deliver = race_outcomes(
         lambda: services.extension_request_approve(request=request, actor=order.buyer),
         lambda: sales_services.order_deliver(order=order, actor=order.seller, message="Done"),
     )
@@ -165,7 +161,7 @@ def test_a_delivery_racing_a_buyers_cancellation_request_leaves_no_request_behin
     slowed(monkeypatch, services, "order_lock")
     order = OrderFactory(state=State.ACTIVE)
 
-    deliver, ask = _race(
+    deliver, ask = race_outcomes(
         lambda: sales_services.order_deliver(order=order, actor=order.seller, message="Done"),
         lambda: services.cancellation_request_create(
             order=order, actor=order.buyer, reason="Plans changed"

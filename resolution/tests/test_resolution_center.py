@@ -1,13 +1,12 @@
 """The Resolution Center page: what waits for the user, what they asked, tickets."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from factories import JobFactory, OrderFactory, UserFactory
 from resolution import services
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory, UserFactory
+from testing.pages import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -94,13 +93,6 @@ def test_own_tickets_are_listed(client):
     assert "Someone else" not in tickets
 
 
-def _queries(client, user):
-    client.force_login(user)
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(URL).status_code == 200
-    return len(queries)
-
-
 def test_queries_do_not_grow_with_the_number_of_requests(client):
     user = UserFactory()
 
@@ -113,10 +105,12 @@ def test_queries_do_not_grow_with_the_number_of_requests(client):
         services.cancellation_request_create(order=sold, actor=user, reason="x")
 
     add()
-    one = _queries(client, user)
+    client.force_login(user)
+    one = page_queries(client, URL)
     for _ in range(4):
         add()
-    assert _queries(client, user) == one
+    client.force_login(user)
+    assert page_queries(client, URL) == one
 
 
 def test_queries_do_not_grow_with_the_number_of_tickets(client):
@@ -127,7 +121,9 @@ def test_queries_do_not_grow_with_the_number_of_tickets(client):
         services.ticket_create(user=user, subject="About my order", body="x", order=order)
 
     add()
-    one = _queries(client, user)
+    client.force_login(user)
+    one = page_queries(client, URL)
     for _ in range(4):
         add()
-    assert _queries(client, user) == one
+    client.force_login(user)
+    assert page_queries(client, URL) == one

@@ -4,27 +4,19 @@ staff, the conversation, the reply form, closing."""
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from messaging.models import Notification
 from resolution import services
 from resolution.models import SupportTicket, TicketStatus
-from sales.management.commands.seed_demo import SUPPORT_PERMISSIONS
+from testing.factories import OrderFactory, UserFactory
+from testing.pages import messages_of, ticket_admin_url
 
 pytestmark = pytest.mark.django_db
 
 LIST_URL = reverse("admin:resolution_supportticket_changelist")
 ANSWER = "We contacted the seller; you will hear from them today."
-
-
-def _messages(response):
-    return [str(m) for m in response.context["messages"]]
-
-
-def _change_url(ticket):
-    return reverse("admin:resolution_supportticket_change", args=[ticket.pk])
 
 
 def _ticket(user=None, subject="Where is my refund?", body="It has been a week."):
@@ -34,16 +26,6 @@ def _ticket(user=None, subject="Where is my refund?", body="It has been a week."
 def _refresh(ticket):
     ticket.refresh_from_db()
     return ticket
-
-
-@pytest.fixture
-def support():
-    """A staff member in the Support group, as seed_demo builds it."""
-    group = Group.objects.create(name="Support")
-    group.permissions.set(Permission.objects.filter(codename__in=SUPPORT_PERMISSIONS))
-    user = UserFactory(username="support_sue", is_staff=True)
-    user.groups.add(group)
-    return user
 
 
 def _staff_with(*codenames):
@@ -62,12 +44,12 @@ def test_staff_reply_from_the_ticket_page_in_the_admin(client, support, who):
     staff = support if who == "support" else UserFactory(is_staff=True, is_superuser=True)
     client.force_login(staff)
 
-    page = client.get(_change_url(ticket))
+    page = client.get(ticket_admin_url(ticket))
     assert page.status_code == 200
     html = page.content.decode()
     assert "It has been a week." in html
     assert 'name="reply"' in html and 'value="Send reply"' in html
-    response = client.post(_change_url(ticket), {"reply": ANSWER, "_save": "Send reply"})
+    response = client.post(ticket_admin_url(ticket), {"reply": ANSWER, "_save": "Send reply"})
 
     assert response.status_code == 302
     assert response["Location"].startswith(LIST_URL)  # back to the queue
@@ -88,10 +70,12 @@ def test_staff_reply_again_and_again_each_kept(client, support):
 
     for text in ("First answer.", "Second answer.", "Third answer."):
         response = client.post(
-            _change_url(ticket), {"reply": text, "_continue": "Send reply and stay"}, follow=True
+            ticket_admin_url(ticket),
+            {"reply": text, "_continue": "Send reply and stay"},
+            follow=True,
         )
-        assert response.redirect_chain[-1][0] == _change_url(ticket)
-        assert any("Your reply was sent to" in m for m in _messages(response))
+        assert response.redirect_chain[-1][0] == ticket_admin_url(ticket)
+        assert any("Your reply was sent to" in m for m in messages_of(response))
 
     assert [m.body for m in ticket.messages.all()] == [
         "It has been a week.",
@@ -100,7 +84,7 @@ def test_staff_reply_again_and_again_each_kept(client, support):
         "Third answer.",
     ]
     assert Notification.objects.filter(recipient=ticket.user).count() == 3
-    html = client.get(_change_url(ticket)).content.decode()
+    html = client.get(ticket_admin_url(ticket)).content.decode()
     assert (
         html.index("It has been a week.")
         < html.index("First answer.")
@@ -114,7 +98,7 @@ def test_an_empty_reply_is_refused_and_nothing_sent(client, support, reply):
     ticket = _ticket()
     client.force_login(support)
 
-    response = client.post(_change_url(ticket), {"reply": reply, "_save": "Send reply"})
+    response = client.post(ticket_admin_url(ticket), {"reply": reply, "_save": "Send reply"})
 
     assert response.status_code == 200
     assert "Write your reply." in response.content.decode()
@@ -128,10 +112,10 @@ def test_a_closed_ticket_cannot_be_answered(client, support):
     services.ticket_close(ticket=ticket, staff=support)
     client.force_login(support)
 
-    page = client.get(_change_url(ticket)).content.decode()
+    page = client.get(ticket_admin_url(ticket)).content.decode()
     assert 'name="reply"' not in page
     assert "This ticket is closed. If the user replies, it opens again" in page
-    response = client.post(_change_url(ticket), {"reply": ANSWER, "_save": "Send reply"})
+    response = client.post(ticket_admin_url(ticket), {"reply": ANSWER, "_save": "Send reply"})
 
     assert response.status_code == 200
     assert "This ticket is closed; it can" in response.content.decode()
@@ -150,10 +134,10 @@ def test_a_reply_refused_by_the_service_does_not_claim_success(client, support, 
 
     monkeypatch.setattr(services, "ticket_reply", closed_meanwhile)
     response = client.post(
-        _change_url(ticket), {"reply": ANSWER, "_save": "Send reply"}, follow=True
+        ticket_admin_url(ticket), {"reply": ANSWER, "_save": "Send reply"}, follow=True
     )
 
-    sent = _messages(response)
+    sent = messages_of(response)
     assert "This ticket is closed; it can't be answered any more." in sent
     assert not any("sent" in m or "successfully" in m for m in sent)
     assert ticket.messages.count() == 1
@@ -164,11 +148,11 @@ def test_staff_who_may_only_view_tickets_read_but_cannot_reply(client):
     ticket = _ticket()
     client.force_login(viewer)
 
-    page = client.get(_change_url(ticket))
+    page = client.get(ticket_admin_url(ticket))
     assert page.status_code == 200
     assert "It has been a week." in page.content.decode()
     assert 'name="reply"' not in page.content.decode()
-    response = client.post(_change_url(ticket), {"reply": ANSWER, "_save": "Send reply"})
+    response = client.post(ticket_admin_url(ticket), {"reply": ANSWER, "_save": "Send reply"})
 
     assert response.status_code == 403
     assert _refresh(ticket).status == TicketStatus.OPEN
@@ -180,8 +164,8 @@ def test_staff_without_ticket_permissions_cannot_open_or_answer(client):
     client.force_login(_staff_with())
     ticket = _ticket()
 
-    assert client.get(_change_url(ticket)).status_code == 403
-    assert client.post(_change_url(ticket), {"reply": ANSWER}).status_code == 403
+    assert client.get(ticket_admin_url(ticket)).status_code == 403
+    assert client.post(ticket_admin_url(ticket), {"reply": ANSWER}).status_code == 403
     assert ticket.messages.count() == 1
 
 
@@ -191,7 +175,7 @@ def test_non_staff_cannot_reach_the_ticket_admin(client, who):
     if who == "member":
         client.force_login(ticket.user)
 
-    response = client.post(_change_url(ticket), {"reply": ANSWER, "_save": "Send reply"})
+    response = client.post(ticket_admin_url(ticket), {"reply": ANSWER, "_save": "Send reply"})
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
@@ -270,7 +254,7 @@ def test_close_action_closes_the_selected_tickets(client, support):
         follow=True,
     )
 
-    assert "Tickets closed." in _messages(response)
+    assert "Tickets closed." in messages_of(response)
     for ticket in chosen:
         ticket = _refresh(ticket)
         assert ticket.status == TicketStatus.CLOSED

@@ -4,30 +4,18 @@ first messages, and back again."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from factories import UserFactory
+from testing.db import latest_migrations, migrate
+from testing.factories import UserFactory
 
 BEFORE = [("resolution", "0002_request_closed_state")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def _latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_each_tickets_body_and_answer_become_its_messages_and_back():
     user, staff = UserFactory(username="ann"), UserFactory(username="sue", is_staff=True)
-    old_apps = _migrate(BEFORE)
+    old_apps = migrate(BEFORE)
     OldTicket = old_apps.get_model("resolution", "SupportTicket")
     asked = timezone.now() - timedelta(days=3)
     answered_at = asked + timedelta(hours=5)
@@ -54,7 +42,7 @@ def test_each_tickets_body_and_answer_become_its_messages_and_back():
     )
 
     try:
-        new_apps = _migrate(_latest())
+        new_apps = migrate(latest_migrations())
         Ticket = new_apps.get_model("resolution", "SupportTicket")
         Message = new_apps.get_model("resolution", "TicketMessage")
 
@@ -82,7 +70,7 @@ def test_each_tickets_body_and_answer_become_its_messages_and_back():
         # Nothing converted is e-mailed to support now.
         assert not Message.objects.filter(support_email_due=True).exists()
 
-        old_apps = _migrate(BEFORE)
+        old_apps = migrate(BEFORE)
         OldTicket = old_apps.get_model("resolution", "SupportTicket")
         back = OldTicket.objects.get(pk=answered.pk)
         assert (back.body, back.answer, back.answered_by_id, back.answered_at, back.status) == (
@@ -93,4 +81,4 @@ def test_each_tickets_body_and_answer_become_its_messages_and_back():
             "answered",
         )
     finally:
-        _migrate(_latest())
+        migrate(latest_migrations())

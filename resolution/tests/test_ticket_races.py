@@ -3,10 +3,10 @@ ticket row, so a close or another reply at the same instant waits for it."""
 
 import pytest
 
-from factories import UserFactory
-from racing import race, slowed
 from resolution import services
 from resolution.models import TicketStatus
+from testing.factories import UserFactory
+from testing.racing import race, slowed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

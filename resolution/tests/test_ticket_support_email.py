@@ -14,9 +14,9 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from factories import OrderFactory, UserFactory
 from resolution import services, tasks
 from resolution.models import TicketMessage
+from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

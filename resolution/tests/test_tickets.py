@@ -4,17 +4,16 @@ admin, the user replies on the ticket page, as often as needed."""
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.db.models import RestrictedError
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from marketplace.tests.test_page_markup import _check as check_ids_and_labels
 from messaging.models import Notification, NotificationKind
 from resolution import services
 from resolution.models import SupportTicket, TicketMessage, TicketStatus
-from sales.management.commands.seed_demo import SUPPORT_PERMISSIONS
+from testing.factories import OrderFactory, UserFactory
+from testing.pages import messages_of, ticket_admin_url
 
 pytestmark = pytest.mark.django_db
 
@@ -28,20 +27,12 @@ SECOND_ANSWER = "The seller asked for two more days; approve it on the order pag
 SUPPORT_ADDRESS = "help-desk@example.com"
 
 
-def _messages(response):
-    return [str(m) for m in response.context["messages"]]
-
-
 def _detail_url(ticket):
     return reverse("resolution:ticket_detail", args=[ticket.pk])
 
 
 def _reply_url(ticket):
     return reverse("resolution:ticket_reply", args=[ticket.pk])
-
-
-def _admin_change_url(ticket):
-    return reverse("admin:resolution_supportticket_change", args=[ticket.pk])
 
 
 def _ticket(user, **kwargs):
@@ -52,16 +43,6 @@ def _ticket(user, **kwargs):
 
 def _conversation(ticket):
     return list(ticket.messages.values_list("author__username", "from_staff", "body"))
-
-
-@pytest.fixture
-def support():
-    """A staff member in the Support group, set up as seed_demo sets it up."""
-    group = Group.objects.create(name="Support")
-    group.permissions.set(Permission.objects.filter(codename__in=SUPPORT_PERMISSIONS))
-    user = UserFactory(username="support_sue", first_name="Sue", is_staff=True)
-    user.groups.add(group)
-    return user
 
 
 # -- writing -----------------------------------------------------------------
@@ -75,7 +56,7 @@ def test_user_creates_a_ticket_and_sees_it_waiting(client):
 
     ticket = SupportTicket.objects.get()
     assert response.redirect_chain == [(_detail_url(ticket), 302)]
-    assert "Your ticket was sent. Our support team will get back to you shortly." in _messages(
+    assert "Your ticket was sent. Our support team will get back to you shortly." in messages_of(
         response
     )
     assert (ticket.user, ticket.subject, ticket.order) == (user, SUBJECT, None)
@@ -186,7 +167,7 @@ def test_subject_of_120_characters_is_accepted(client):
 
 def _staff_replies(client, staff, ticket, body):
     client.force_login(staff)
-    response = client.post(_admin_change_url(ticket), {"reply": body, "_save": "Send reply"})
+    response = client.post(ticket_admin_url(ticket), {"reply": body, "_save": "Send reply"})
     assert response.status_code == 302, response.content.decode()[:2000]
 
 
@@ -294,7 +275,7 @@ def test_user_replies_on_their_ticket_page(client, support):
     message = ticket.messages.last()
     assert response.redirect_chain == [(f"{_detail_url(ticket)}#ticket-message-{message.pk}", 302)]
     assert (message.author, message.from_staff, message.body) == (user, False, FOLLOW_UP)
-    assert "Your reply was sent. Our support team will get back to you shortly." in _messages(
+    assert "Your reply was sent. Our support team will get back to you shortly." in messages_of(
         response
     )
     assert _status(ticket) == TicketStatus.OPEN
@@ -320,7 +301,7 @@ def test_a_user_reply_reopens_a_waiting_or_closed_ticket(client, support, start)
 
     assert _status(ticket) == TicketStatus.OPEN
     assert ticket.closed_at is None
-    reopened = "and the ticket is open again" in " ".join(_messages(response))
+    reopened = "and the ticket is open again" in " ".join(messages_of(response))
     assert reopened == (start == TicketStatus.CLOSED)
     assert ticket.messages.last().body == FOLLOW_UP
 

@@ -3,20 +3,17 @@
 import pytest
 from django.urls import reverse
 
-from factories import JobFactory, OrderFactory, UserFactory
 from messaging.models import Notification
 from resolution import services
 from resolution.models import ExtensionRequest, RequestState
 from sales.models import EventKind, OrderEvent, State
+from testing.factories import JobFactory, OrderFactory, UserFactory
+from testing.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("resolution:vacation")
 REASON = "I'm away until Monday, thank you for your patience!"
-
-
-def _messages(response):
-    return [str(m) for m in response.context["messages"]]
 
 
 @pytest.fixture
@@ -51,7 +48,7 @@ def test_the_same_request_goes_to_every_active_order_and_nothing_else(client, se
     response = client.post(URL, {"days": "3", "reason": REASON}, follow=True)
 
     assert response.redirect_chain == [(reverse("resolution:center"), 302)]
-    assert "Extension requests sent to 2 orders." in _messages(response)
+    assert "Extension requests sent to 2 orders." in messages_of(response)
     requests = ExtensionRequest.objects.all()
     assert {r.order_id for r in requests} == {o.pk for o in active}
     assert {(r.days, r.reason, r.state, r.requested_by_id) for r in requests} == {
@@ -80,7 +77,7 @@ def test_orders_with_an_open_request_are_skipped_and_named(client, seller):
 
     response = client.post(URL, {"days": "5", "reason": REASON}, follow=True)
 
-    messages = _messages(response)
+    messages = messages_of(response)
     assert "Extension requests sent to 1 order." in messages
     assert (
         f"#{waiting.number}: This order already has an extension request waiting for an answer."
@@ -98,7 +95,7 @@ def test_with_no_active_orders_nothing_is_sent(client, seller):
 
     response = client.post(URL, {"days": "3", "reason": REASON}, follow=True)
 
-    assert "You have no active orders, so nothing was sent." in _messages(response)
+    assert "You have no active orders, so nothing was sent." in messages_of(response)
     assert not ExtensionRequest.objects.exists()
 
 
@@ -108,7 +105,7 @@ def test_a_buyer_cannot_use_vacation_on_the_orders_they_bought(client):
 
     response = client.post(URL, {"days": "3", "reason": REASON}, follow=True)
 
-    assert "You have no active orders, so nothing was sent." in _messages(response)
+    assert "You have no active orders, so nothing was sent." in messages_of(response)
     assert not ExtensionRequest.objects.exists()
 
 

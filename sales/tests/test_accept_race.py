@@ -8,19 +8,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from factories import OrderFactory
 from messaging.models import Notification, NotificationKind
-from racing import race, slowed
 from sales import services
 from sales.models import EventKind, OrderEvent, State
 from sales.tasks import auto_complete_deliveries
+from testing.factories import OrderFactory
+from testing.racing import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def slow_checks(monkeypatch):
-    slowed(monkeypatch, services, "_check")
 
 
 @pytest.mark.parametrize("round_", range(3))

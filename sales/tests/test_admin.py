@@ -4,8 +4,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from sales.models import CancelBy, EventKind, OrderEvent, State
+from testing.factories import OrderFactory, UserFactory
+from testing.pages import order_transition_url
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +22,6 @@ def support():
     return user
 
 
-def _transition_url(order):
-    return reverse("admin:sales_order_transition", args=[order.pk, "cancel"])
-
-
 def test_support_cancels_with_a_reason_and_the_event_says_who_and_why(client, support):
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(support)
@@ -33,11 +30,11 @@ def test_support_cancels_with_a_reason_and_the_event_says_who_and_why(client, su
     assert change.status_code == 200
     assert "Cancel order" in change.content.decode()
 
-    form = client.get(_transition_url(order), follow=True)
+    form = client.get(order_transition_url(order), follow=True)
     assert form.status_code == 200
     assert form.redirect_chain[-1][0].endswith("?seen=active")
     response = client.post(
-        f"{_transition_url(order)}?seen=active", {"reason": "Buyer's card was stolen"}
+        f"{order_transition_url(order)}?seen=active", {"reason": "Buyer's card was stolen"}
     )
 
     assert response.status_code == 302
@@ -54,7 +51,7 @@ def test_cancel_without_a_good_reason_changes_nothing(client, support, reason):
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(support)
 
-    response = client.post(_transition_url(order), {"reason": reason})
+    response = client.post(order_transition_url(order), {"reason": reason})
 
     assert response.status_code == 200
     assert "errorlist" in response.content.decode()
@@ -68,7 +65,7 @@ def test_a_delivery_landing_while_support_types_is_not_overridden(client, suppor
 
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(support)
-    form = client.get(_transition_url(order), follow=True)
+    form = client.get(order_transition_url(order), follow=True)
     seen_url = form.redirect_chain[-1][0]
 
     services.order_deliver(order=order, actor=order.seller, message="Done!")
@@ -88,7 +85,7 @@ def test_canceled_order_offers_no_cancel_button(client, support):
     client.force_login(support)
     html = client.get(reverse("admin:sales_order_change", args=[order.pk])).content.decode()
     assert "Cancel order" not in html
-    client.post(_transition_url(order), {"reason": "Late"})
+    client.post(order_transition_url(order), {"reason": "Late"})
     order.refresh_from_db()
     assert order.state == State.COMPLETED
 
@@ -130,11 +127,11 @@ def test_non_staff_cannot_reach_the_admin(client, who):
     order = OrderFactory(state=State.ACTIVE)
     if who == "member":
         client.force_login(order.buyer)
-    for url in (reverse("admin:sales_order_changelist"), _transition_url(order)):
+    for url in (reverse("admin:sales_order_changelist"), order_transition_url(order)):
         response = client.get(url)
         assert response.status_code == 302
         assert "/admin/login/" in response["Location"]
-    response = client.post(_transition_url(order), {"reason": "x"})
+    response = client.post(order_transition_url(order), {"reason": "x"})
     order.refresh_from_db()
     assert order.state == State.ACTIVE
 
@@ -144,7 +141,7 @@ def test_staff_without_order_permission_sees_no_cancel(client):
     viewer.user_permissions.set(Permission.objects.filter(codename="view_order"))
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(viewer)
-    client.post(_transition_url(order), {"reason": "Nope"})
+    client.post(order_transition_url(order), {"reason": "Nope"})
     order.refresh_from_db()
     assert order.state == State.ACTIVE
 

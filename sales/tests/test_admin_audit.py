@@ -4,9 +4,9 @@ is read-only, so every staff action on an order leaves an event with who and why
 import pytest
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from resolution import services as resolution_services
 from sales.models import EventKind, Order, OrderEvent, State
+from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

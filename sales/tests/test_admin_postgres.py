@@ -9,16 +9,15 @@ import random
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from factories import JobFactory, OrderFactory, UserFactory
-from sales.management.commands.seed_demo import SUPPORT_PERMISSIONS
 from sales.models import Order, State
+from testing.db import explain
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 # The rows are committed and then flushed (the flush truncates the tables, so
 # no dead pages are left behind), and the statistics are taken in a
@@ -28,17 +27,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 LIST = reverse("admin:sales_order_changelist")
 ORDERS = 20_000
 PEOPLE = 2_000
-
-
-def _plan(sql, *, seqscan=True):
-    """EXPLAIN of a captured query. ``seqscan=False`` asks only whether an
-    index can serve it (a small table would be read whole anyway)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET enable_seqscan = {'on' if seqscan else 'off'}")
-        cursor.execute(f"EXPLAIN {sql}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("SET enable_seqscan = on")
-    return plan
 
 
 @pytest.fixture
@@ -94,13 +82,10 @@ def many_orders():
 
 
 @pytest.fixture
-def support(client):
-    group, _ = Group.objects.get_or_create(name="Support")
-    group.permissions.set(Permission.objects.filter(codename__in=SUPPORT_PERMISSIONS))
-    user = UserFactory(is_staff=True)
-    user.groups.add(group)
-    client.force_login(user)
-    return user
+def support(client, support):
+    """The Support member, logged in: every test here reads the list as them."""
+    client.force_login(support)
+    return support
 
 
 def _order_queries(client, params):
@@ -132,13 +117,13 @@ def test_each_search_reads_orders_by_an_index(client, support, many_orders):
             assert found == {o.number for o in many_orders}, kind
         assert sqls
         for sql in sqls:
-            plan = _plan(sql)
+            plan = explain(sql, seqscan=True)
             assert "Seq Scan on sales_order" not in plan, (kind, plan)
         if kind == "title":
-            assert any("order_title_trgm" in _plan(sql) for sql in sqls)
+            assert any("order_title_trgm" in explain(sql, seqscan=True) for sql in sqls)
         if kind.endswith("number"):
             # The unique index on number, or its twin for LIKE: both exact.
-            assert all("sales_order_number_" in _plan(sql) for sql in sqls), kind
+            assert all("sales_order_number_" in explain(sql, seqscan=True) for sql in sqls), kind
 
 
 def test_people_are_found_by_an_index(client, support, many_orders):
@@ -157,7 +142,7 @@ def test_people_are_found_by_an_index(client, support, many_orders):
         ]
         # 2,000 people are few enough to read whole; the question is whether
         # the index fits the lookup, so sequential scans are taken away.
-        plan = _plan(people[-1], seqscan=False)
+        plan = explain(people[-1], seqscan=False)
         assert index in plan, (q, plan)
         assert "Seq Scan on accounts_user" not in plan, (q, plan)
 
@@ -177,7 +162,7 @@ def test_the_list_and_its_filters_read_by_an_index(client, support, many_orders)
     for params, index in LISTS:
         _, sqls = _order_queries(client, params)
         page = next(sql for sql in sqls if sql.startswith('SELECT "sales_order"."id"'))
-        plan = _plan(page)
+        plan = explain(page, seqscan=True)
         assert "Seq Scan on sales_order" not in plan, (params, plan)
         assert index in plan, (params, plan)
         counts = [sql for sql in sqls if "COUNT(" in sql.upper()]

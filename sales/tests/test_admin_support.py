@@ -12,13 +12,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import JobFactory, OrderFactory, UserFactory
 from resolution import services as resolution_services
 from resolution.models import CancellationRequest, SupportTicket
 from sales import admin as sales_admin
 from sales import services
 from sales.management.commands.seed_demo import SUPPORT_PERMISSIONS
 from sales.models import EventKind, Order, OrderEvent, State
+from testing.factories import JobFactory, OrderFactory, SupportFactory, UserFactory
+from testing.pages import order_transition_url, page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -28,12 +29,8 @@ MAX_LIST_QUERIES = 8
 
 @pytest.fixture
 def support():
-    """A member of the Support group, with seed_demo's permissions."""
-    group, _ = Group.objects.get_or_create(name="Support")
-    group.permissions.set(Permission.objects.filter(codename__in=SUPPORT_PERMISSIONS))
-    user = UserFactory(username="support_sam", is_staff=True, first_name="Sam", last_name="Help")
-    user.groups.add(group)
-    return user
+    """Sam Help of the Support group: the admin pages here name who acted."""
+    return SupportFactory(username="support_sam", first_name="Sam", last_name="Help")
 
 
 @pytest.fixture
@@ -48,10 +45,6 @@ def superuser():
 
 def _change_url(order):
     return reverse("admin:sales_order_change", args=[order.pk])
-
-
-def _transition_url(order, name="cancel"):
-    return reverse("admin:sales_order_transition", args=[order.pk, name])
 
 
 def _numbers(response):
@@ -214,13 +207,8 @@ def _add_orders(n):
 
 
 def _list_query_counts(client, order):
-    counts = []
-    for params in _lists(order.number, order.buyer.username, order.buyer.email):
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(LIST, params)
-        assert response.status_code == 200, params
-        counts.append(len(ctx.captured_queries))
-    return counts
+    lists = _lists(order.number, order.buyer.username, order.buyer.email)
+    return [page_queries(client, LIST, params) for params in lists]
 
 
 @pytest.mark.parametrize("who", ["support", "superuser"])
@@ -359,14 +347,14 @@ def test_no_save_or_delete_buttons_and_the_cancel_button_is_a_link(client, suppo
     html = client.get(_change_url(order)).content.decode()
     for button in ('name="_save"', 'name="_continue"', 'name="_addanother"', "deletelink"):
         assert button not in html
-    assert f'href="{_transition_url(order)}"' in html
+    assert f'href="{order_transition_url(order)}"' in html
     assert "Cancel order" in html
 
 
 def test_the_cancel_form_is_clean(client, support):
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(support)
-    response = client.get(_transition_url(order), follow=True)
+    response = client.get(order_transition_url(order), follow=True)
     html = response.content.decode()
     assert response.status_code == 200
     assert "None" not in html.split('id="content"')[1]
@@ -398,8 +386,8 @@ def test_a_name_that_is_not_an_admin_transition_is_404(client, request, who, nam
     user = request.getfixturevalue(who)
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(user)
-    assert client.get(_transition_url(order, name)).status_code == 404
-    assert client.post(_transition_url(order, name), {"reason": "x"}).status_code == 404
+    assert client.get(order_transition_url(order, name)).status_code == 404
+    assert client.post(order_transition_url(order, name), {"reason": "x"}).status_code == 404
     response = client.post(_change_url(order), {"_fsm_transition_to": name})
     assert response.status_code in (403, 404)
     order.refresh_from_db()
@@ -416,7 +404,7 @@ def test_a_transition_on_an_unknown_order_is_404(client, superuser):
 def test_permissions_come_before_the_redirect(client, bare_staff):
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(bare_staff)
-    response = client.get(_transition_url(order))
+    response = client.get(order_transition_url(order))
     assert response.status_code == 404  # not a redirect to ?seen=
 
 
@@ -425,10 +413,10 @@ def test_view_only_staff_are_told_they_cannot_cancel(client):
     viewer.user_permissions.set(Permission.objects.filter(codename="view_order"))
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(viewer)
-    response = client.get(_transition_url(order))
+    response = client.get(order_transition_url(order))
     assert response.status_code == 302
     assert response["Location"] == _change_url(order)
-    client.post(_transition_url(order), {"reason": "Nope"})
+    client.post(order_transition_url(order), {"reason": "Nope"})
     order.refresh_from_db()
     assert order.state == State.ACTIVE
 
@@ -436,7 +424,7 @@ def test_view_only_staff_are_told_they_cannot_cancel(client):
 def test_the_cancel_form_of_a_completed_order_says_so(client, support):
     order = OrderFactory(state=State.COMPLETED)
     client.force_login(support)
-    response = client.get(_transition_url(order), follow=True)
+    response = client.get(order_transition_url(order), follow=True)
     assert "it can&#x27;t be canceled any more" in response.content.decode()
 
 
@@ -464,7 +452,7 @@ def test_a_post_that_tries_to_change_a_field_changes_nothing(client, request, wh
     assert not OrderEvent.objects.filter(order=order).exists()
     # An older page's Cancel button (a POST) is sent to the cancel form.
     response = client.post(_change_url(order), {"_fsm_transition_to": "cancel"})
-    assert response["Location"] == _transition_url(order)
+    assert response["Location"] == order_transition_url(order)
     assert Order.objects.filter(pk=order.pk).values().get() == before
 
 
@@ -486,9 +474,9 @@ def _order_urls(order):
         _change_url(order),
         reverse("admin:sales_order_history", args=[order.pk]),
         reverse("admin:sales_order_delete", args=[order.pk]),
-        _transition_url(order),
-        f"{_transition_url(order)}?seen=active",
-        _transition_url(order, "bogus"),
+        order_transition_url(order),
+        f"{order_transition_url(order)}?seen=active",
+        order_transition_url(order, "bogus"),
         reverse("admin:sales_order_attachment", args=[order.pk, 999999]),
         reverse("admin:sales_order_change", args=["999999"]),
         reverse("admin:sales_orderevent_changelist"),

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from factories import OrderFactory
 from sales.models import OrderEvent, State
+from testing.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 

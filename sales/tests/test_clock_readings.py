@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from sales import selectors, services
 from sales.models import (
     CLOCK_READINGS,
@@ -17,6 +16,7 @@ from sales.models import (
     cancellation_counts_against_seller,
     clock_q,
 )
+from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

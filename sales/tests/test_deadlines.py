@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from factories import OrderFactory
 from messaging.models import Notification
 from resolution import services as resolution
 from resolution.models import CancellationRequest, ExtensionRequest, RequestState
@@ -23,6 +22,7 @@ from sales.tasks import (
     flag_very_late,
     remind_requirements,
 )
+from testing.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import JobFactory, OrderFactory
 from messaging.notifications import notify
 from resolution.services import ticket_create
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 

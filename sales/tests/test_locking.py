@@ -6,22 +6,13 @@ the row lock both threads would pass the checks and both would write.
 
 import pytest
 
-from factories import OrderFactory, UserFactory
 from messaging.models import Notification, NotificationKind
-from racing import race, slowed
 from sales import services
 from sales.models import EventKind, OrderEvent, State
+from testing.factories import OrderFactory, UserFactory
+from testing.racing import race_outcomes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def slow_checks(monkeypatch):
-    slowed(monkeypatch, services, "_check")
-
-
-def _race(*calls):
-    return [value if status == "refused" else "ok" for status, value in race(*calls)]
 
 
 def test_two_concurrent_deliveries_deliver_once(slow_checks):
@@ -30,7 +21,7 @@ def test_two_concurrent_deliveries_deliver_once(slow_checks):
     def deliver():
         services.order_deliver(order=order, actor=order.seller, message="Files")
 
-    outcomes = _race(deliver, deliver)
+    outcomes = race_outcomes(deliver, deliver)
 
     assert sorted(outcomes, key=str) == sorted(
         [
@@ -52,7 +43,7 @@ def test_deliver_racing_a_support_cancel_has_one_outcome(slow_checks):
     order = OrderFactory(state=State.ACTIVE)
     support = UserFactory(is_staff=True, is_superuser=True)
 
-    outcomes = _race(
+    outcomes = race_outcomes(
         lambda: services.order_deliver(order=order, actor=order.seller, message="Files"),
         lambda: services.order_cancel(
             order=order, actor=support, reason="Buyer request", expected_state=State.ACTIVE

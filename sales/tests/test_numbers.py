@@ -6,15 +6,14 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import JobFactory, OrderFactory, UserFactory
 from resolution import services as resolution
 from sales import metrics, services
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory, UserFactory
+from testing.pages import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -224,21 +223,15 @@ def test_weekly_chart_sums_each_week_and_has_a_text_alternative(client, seller):
     assert "<table" in html and "17 Jun 2030" in html and "$50" in html
 
 
-def _queries(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_numbers_panel_queries_do_not_grow_with_orders(client, seller):
     client.force_login(seller)
     url = reverse("sales:numbers")
     for _ in range(3):
         _order(seller, state=State.COMPLETED, completed_at=NOW - D)
-    small = _queries(client, url)
+    small = page_queries(client, url)
     for _ in range(150):
         _order(seller, state=State.COMPLETED, completed_at=NOW - D)
-    assert _queries(client, url) == small
+    assert page_queries(client, url) == small
 
 
 def test_no_chart_until_an_order_completes(client, seller):

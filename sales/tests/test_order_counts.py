@@ -13,14 +13,14 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import JobFactory, OrderFactory, UserFactory
-from messaging.tests.uploads import png
-from racing import race, slowed
 from resolution import services as resolution_services
 from sales import counts, services
 from sales.counts import order_counts_drift, order_counts_move, order_counts_rebuild
 from sales.models import Order, OrderCount, State
 from sales.selectors import order_tab_counts
+from testing.factories import JobFactory, OrderFactory, UserFactory
+from testing.racing import race, slowed
+from testing.uploads import png
 
 pytestmark = pytest.mark.django_db
 

@@ -3,15 +3,14 @@
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from messaging.models import MessageKind
 from messaging.services import message_send
 from sales import services
 from sales.models import State
+from testing.factories import OrderFactory, UserFactory
+from testing.pages import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -119,21 +118,16 @@ def test_upload_progress_posts_get_204_and_where_to_go(client):
     assert order.messages.count() == 1
 
 
-def _order_page_queries(client, order, user):
-    client.force_login(user)
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(order.get_absolute_url()).status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_order_page_queries_do_not_grow_with_the_thread(client):
     order = OrderFactory(state=State.ACTIVE)
     message_send(order=order, sender=order.buyer, body="Hi")
-    small = _order_page_queries(client, order, order.seller)
+    client.force_login(order.seller)
+    small = page_queries(client, order.get_absolute_url())
     for i in range(40):
         message_send(order=order, sender=order.buyer if i % 2 else order.seller, body=f"#{i}")
     message_send(order=order, sender=order.seller, body="Draft", kind=MessageKind.UPDATE)
-    assert _order_page_queries(client, order, order.seller) == small
+    client.force_login(order.seller)
+    assert page_queries(client, order.get_absolute_url()) == small
 
 
 def test_a_long_thread_shows_the_newest_items_and_offers_the_rest(client):

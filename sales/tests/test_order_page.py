@@ -8,24 +8,20 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import OrderFactory, UserFactory
 from messaging.services import message_send
 from resolution.services import cancellation_request_create
 from sales.models import Order, State
 from sales.services import order_request_revision
+from testing.factories import OrderFactory, UserFactory
+from testing.pages import order_page
 
 pytestmark = pytest.mark.django_db
-
-
-def _page(client, user, order):
-    client.force_login(user)
-    return client.get(reverse("sales:order_detail", args=[order.number]))
 
 
 @pytest.mark.parametrize("role", ["buyer", "seller"])
 def test_participants_see_the_order(client, role):
     order = OrderFactory(state=State.ACTIVE)
-    response = _page(client, getattr(order, role), order)
+    response = order_page(client, getattr(order, role), order)
     assert response.status_code == 200
     assert order.number in response.content.decode()
 
@@ -34,7 +30,7 @@ def test_participants_see_the_order(client, role):
 def test_stranger_and_staff_get_404(client, staff):
     order = OrderFactory(state=State.ACTIVE)
     user = UserFactory(is_staff=staff, is_superuser=staff)
-    assert _page(client, user, order).status_code == 404
+    assert order_page(client, user, order).status_code == 404
 
 
 def test_anonymous_is_sent_to_log_in(client):
@@ -58,7 +54,7 @@ def test_anonymous_is_sent_to_log_in(client):
 )
 def test_only_the_allowed_actions_are_offered(client, state, role, shown, hidden):
     order = OrderFactory(state=state)
-    html = _page(client, getattr(order, role), order).content.decode()
+    html = order_page(client, getattr(order, role), order).content.decode()
     for text in shown:
         assert text in html
     for text in hidden:
@@ -67,7 +63,7 @@ def test_only_the_allowed_actions_are_offered(client, state, role, shown, hidden
 
 def test_revision_form_hidden_when_no_revisions_left(client):
     order = OrderFactory(state=State.DELIVERED, revisions_included=1, revisions_used=1)
-    html = _page(client, order.buyer, order).content.decode()
+    html = order_page(client, order.buyer, order).content.decode()
     assert "Accept and complete" in html
     assert "Request a revision" not in html
     assert "No revisions are left" in html
@@ -82,8 +78,8 @@ def test_due_date_is_shown_in_the_viewers_time_zone(client):
     order.buyer.timezone = "America/New_York"
     order.buyer.save()
 
-    assert "15 Jan 2030, 21:00 JST" in _page(client, order.seller, order).content.decode()
-    assert "15 Jan 2030, 07:00 EST" in _page(client, order.buyer, order).content.decode()
+    assert "15 Jan 2030, 21:00 JST" in order_page(client, order.seller, order).content.decode()
+    assert "15 Jan 2030, 07:00 EST" in order_page(client, order.buyer, order).content.decode()
 
 
 def test_requirements_text_is_escaped(client):
@@ -91,7 +87,7 @@ def test_requirements_text_is_escaped(client):
         state=State.ACTIVE,
         requirements=[{"question": "Brief?", "answer": "<script>alert(1)</script>"}],
     )
-    html = _page(client, order.seller, order).content.decode()
+    html = order_page(client, order.seller, order).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
@@ -123,17 +119,17 @@ def test_the_header_names_the_one_next_step(client, state, role, answered, step)
         delivered_at=now if state == State.DELIVERED else None,
         seller_first_message_at=now if answered else None,
     )
-    html = _page(client, getattr(order, role), order).content.decode()
+    html = order_page(client, getattr(order, role), order).content.decode()
     shown = _next_step(html)
     assert shown == step or (step and shown.startswith(step))
 
 
 def test_a_late_order_no_longer_prompts_to_reach_out(client):
     order = OrderFactory(state=State.ACTIVE, due_at=timezone.now() + timedelta(days=1))
-    html = _page(client, order.seller, order).content.decode()
+    html = order_page(client, order.seller, order).content.decode()
     assert "data-reach-out" in html
     Order.objects.filter(pk=order.pk).update(due_at=timezone.now() - timedelta(days=5))
-    html = _page(client, order.seller, order).content.decode()
+    html = order_page(client, order.seller, order).content.decode()
     assert "data-reach-out" not in html
     assert _next_step(html) == "Deliver your work"
 
@@ -141,7 +137,7 @@ def test_a_late_order_no_longer_prompts_to_reach_out(client):
 def test_the_prompt_goes_once_the_seller_writes(client):
     order = OrderFactory(state=State.ACTIVE, due_at=timezone.now() + timedelta(days=1))
     message_send(order=order, sender=order.seller, body="On it!")
-    html = _page(client, order.seller, order).content.decode()
+    html = order_page(client, order.seller, order).content.decode()
     assert "data-reach-out" not in html
 
 
@@ -149,7 +145,7 @@ def test_a_revision_request_leads_the_sellers_page_with_its_note_and_deadline(cl
     order = OrderFactory(state=State.DELIVERED, delivered_at=timezone.now(), revisions_included=2)
     order_request_revision(order=order, actor=order.buyer, message="Make the logo bigger.")
     order.refresh_from_db()
-    html = _page(client, order.seller, order).content.decode()
+    html = order_page(client, order.seller, order).content.decode()
     box = re.search(
         r"<section class=\"alert alert-warning mb-3\".*?data-revision>(.*?)</section>", html, re.S
     )
@@ -168,14 +164,14 @@ def test_a_cancellation_request_waits_at_the_top_for_the_other_party(client, ask
         order=order, actor=getattr(order, asker), reason="Plans changed."
     )
     other = order.seller if asker == "buyer" else order.buyer
-    html = _page(client, other, order).content.decode()
+    html = order_page(client, other, order).content.decode()
     box = re.search(r'data-waiting="cancellation">(.*?)</section>', html, re.S).group(1)
     assert "Plans changed." in box
     assert "Agree to cancel" in box
     assert f'datetime="{timezone.localtime(request.expires_at).isoformat()}"' in box
     assert _next_step(html) == "Answer the request"
     # The asker sees it in the Resolution Center, with Withdraw, not at the top.
-    html = _page(client, getattr(order, asker), order).content.decode()
+    html = order_page(client, getattr(order, asker), order).content.decode()
     assert "data-waiting" not in html
     assert "Withdraw the request" in html
 

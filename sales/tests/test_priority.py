@@ -8,12 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import JobFactory, OrderFactory, UserFactory
 from messaging.services import message_send
 from resolution.services import cancellation_request_create, extension_request_create
 from sales import selectors
 from sales.models import State
 from sales.services import order_deliver
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from factories import JobFactory, OrderFactory
 from resolution.services import cancellation_request_create
 from sales import selectors
 from sales.models import Order, State
+from testing.factories import JobFactory, OrderFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

@@ -5,25 +5,13 @@ for orders that waited longer than the last reminder, or that started."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from factories import JobFactory, UserFactory
+from testing.db import latest_migrations, migrate
+from testing.factories import JobFactory, UserFactory
 
 BEFORE = [("sales", "0011_priority_counts_covering_index")]
 AFTER = [("sales", "0012_requirements_reminders")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def _latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -32,7 +20,7 @@ def test_pending_orders_within_the_reminders_span_get_their_first_reminder(setti
     job, buyer = JobFactory(), UserFactory()
     now = timezone.now()
     try:
-        old_apps = _migrate(BEFORE)
+        old_apps = migrate(BEFORE)
         OldOrder = old_apps.get_model("sales", "Order")
 
         def order(state, hours_ago, number):
@@ -54,7 +42,7 @@ def test_pending_orders_within_the_reminders_span_get_their_first_reminder(setti
         too_old = order("pending", 80, "OLD4444444")
         started = order("active", 2, "STARTED555")
 
-        new_apps = _migrate(AFTER)
+        new_apps = migrate(AFTER)
         reminders = dict(
             new_apps.get_model("sales", "Order").objects.values_list(
                 "pk", "requirements_reminder_at"
@@ -68,4 +56,4 @@ def test_pending_orders_within_the_reminders_span_get_their_first_reminder(setti
             started.pk: None,
         }
     finally:
-        _migrate(_latest())
+        migrate(latest_migrations())

@@ -4,20 +4,19 @@ the seller sees since when the order waits."""
 
 import os
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.urls import reverse
 
-from factories import JobFactory, OrderFactory, UserFactory
-from marketplace.tests.processes import manage
 from messaging.models import Notification
 from sales import services
 from sales.models import Order, State
 from sales.tasks import remind_requirements
+from testing.factories import JobFactory, OrderFactory, UserFactory
+from testing.processes import manage
+from testing.racing import twice_at_once
 
 T = datetime(2030, 3, 10, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -238,21 +237,7 @@ def test_two_reminder_scans_at_once_remind_each_buyer_once(settings):
     settings.SCAN_BATCH_SIZE = 5  # several batches, so the two scans interleave
     placed = datetime.now(UTC) - timedelta(hours=25)
     orders = OrderFactory.create_batch(30, state=State.PENDING, created_at=placed)
-    barrier = threading.Barrier(2)
-    results = []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(remind_requirements.run())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = twice_at_once(remind_requirements)
 
     assert sum(results) == 30
     for order in orders:

@@ -5,13 +5,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from factories import JobFactory, OrderFactory, UserFactory
 from sales.models import State
+from testing.factories import JobFactory, OrderFactory, UserFactory
+from testing.pages import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -291,13 +290,6 @@ def test_my_orders_lists_the_buyers_orders_by_tab(client):
         assert response.context["counts"][state] == 1
 
 
-def _queries(client, url, params):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, params)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize("name", ["sales:sales", "sales:my_orders"])
 @pytest.mark.parametrize(
     "params",
@@ -319,9 +311,9 @@ def test_query_count_does_not_grow_with_orders(client, name, params):
     client.force_login(seller if name == "sales:sales" else buyer)
     url = reverse(name)
     add(3)
-    small = _queries(client, url, params)
+    small = page_queries(client, url, params)
     add(297)
-    large = _queries(client, url, params)
+    large = page_queries(client, url, params)
     assert small == large
     # session, user, the tab counts, the priority counts, the page of rows
     # (unread and open requests are subqueries), the unread-notification

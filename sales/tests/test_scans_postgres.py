@@ -1,7 +1,6 @@
 """Scans on PostgreSQL: two at once act on each order once, and each scan's
 candidate query is served by its partial index."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -9,34 +8,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from factories import OrderFactory
 from messaging.models import Notification
 from messaging.notifications import unsent_notification_ids
 from resolution.selectors import cancellation_requests_unanswered, extension_requests_unanswered
 from sales import selectors
 from sales.models import EventKind, OrderEvent, State
 from sales.tasks import auto_complete_deliveries, flag_late
+from testing.db import explain
+from testing.factories import OrderFactory
+from testing.racing import twice_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _twice_at_once(task):
-    barrier = threading.Barrier(2)
-    results = []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(task.run())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_two_late_scans_at_once_notify_each_order_once(settings):
@@ -45,7 +27,7 @@ def test_two_late_scans_at_once_notify_each_order_once(settings):
         30, state=State.ACTIVE, due_at=timezone.now() - timedelta(minutes=5)
     )
 
-    results = _twice_at_once(flag_late)
+    results = twice_at_once(flag_late)
 
     assert sum(results) == 30
     for order in orders:
@@ -58,24 +40,13 @@ def test_two_auto_complete_scans_at_once_complete_each_order_once(settings):
         30, state=State.DELIVERED, delivered_at=timezone.now() - timedelta(days=4)
     )
 
-    results = _twice_at_once(auto_complete_deliveries)
+    results = twice_at_once(auto_complete_deliveries)
 
     assert sum(results) == 30
     for order in orders:
         assert OrderEvent.objects.filter(order=order, kind=EventKind.AUTO_COMPLETED).count() == 1
         order.refresh_from_db()
         assert order.state == State.COMPLETED
-
-
-def _plan(sql):
-    with connection.cursor() as cursor:
-        # A near-empty test table would be read whole anyway; the question is
-        # whether the index fits the query, so take sequential scans away.
-        cursor.execute("SET enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("SET enable_seqscan = on")
-    return plan
 
 
 SCANS = {
@@ -117,4 +88,4 @@ def test_each_scan_query_uses_its_partial_index(name):
     with CaptureQueriesContext(connection) as ctx:
         find(timezone.now())
     [query] = ctx.captured_queries
-    assert index in _plan(query["sql"])
+    assert index in explain(query["sql"], seqscan=False)

@@ -10,24 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from factories import JobFactory, OrderFactory, UserFactory
 from sales.models import Order, State
+from testing.db import explain
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 # As in test_admin_postgres: the rows are committed and then flushed, and the
 # statistics are taken in a transaction that is rolled back, so nothing is
 # left to sway other tests' plans.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _plan(sql, *, seqscan):
-    """EXPLAIN of a captured query. ``seqscan=False`` asks only whether an
-    index fits (a near-empty table would be read whole anyway)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET enable_seqscan = {'on' if seqscan else 'off'}")
-        cursor.execute(f"EXPLAIN {sql}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("SET enable_seqscan = on")
-    return plan
 
 
 @pytest.fixture
@@ -74,10 +64,10 @@ def test_a_name_or_title_search_reads_only_the_matching_orders(client, seller_an
     assert len(response.context["page"].object_list) == 2
     sqls = [c["sql"] for c in ctx.captured_queries]
     people = next(sql for sql in sqls if 'FROM "accounts_user"' in sql and "LIKE" in sql)
-    user_plan = _plan(people, seqscan=False)
+    user_plan = explain(people, seqscan=False)
     assert "_trgm" in user_plan, user_plan
     orders = next(sql for sql in sqls if sql.startswith('SELECT "sales_order"'))
-    order_plan = _plan(orders, seqscan=True)
+    order_plan = explain(orders, seqscan=True)
     assert "Seq Scan on sales_order" not in order_plan, order_plan
     # No index walk over all of the seller's orders: the buyer or the Job leads.
     seller_walks = re.findall(r"Index Cond: \(seller_id = \d+\)", order_plan)

@@ -7,9 +7,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from factories import JobFactory, OrderFactory, UserFactory
 from sales import services
 from sales.models import CancelBy, EventKind, Order, OrderEvent, State
+from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,10 @@ answers everybody else."""
 import pytest
 from django.urls import reverse
 
-from factories import OrderFactory, UserFactory
 from sales.models import EventKind, OrderEvent, State
+from testing.factories import OrderFactory, UserFactory
+from testing.orders import other_role
+from testing.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -60,14 +62,6 @@ TRANSITIONS = [
 IDS = [t[0] for t in TRANSITIONS]
 
 
-def _other(role):
-    return "seller" if role == "buyer" else "buyer"
-
-
-def _messages(response):
-    return [str(m) for m in response.context["messages"]]
-
-
 @pytest.mark.parametrize("name,url,start,role,data,end,kind,_ws,_msg", TRANSITIONS, ids=IDS)
 def test_allowed_role_moves_the_order_and_logs_the_event(
     client, name, url, start, role, data, end, kind, _ws, _msg
@@ -88,14 +82,14 @@ def test_allowed_role_moves_the_order_and_logs_the_event(
 @pytest.mark.parametrize("name,url,start,role,data,end,kind,_ws,_msg", TRANSITIONS, ids=IDS)
 def test_wrong_role_is_refused(client, name, url, start, role, data, end, kind, _ws, _msg):
     order = OrderFactory(state=start)
-    client.force_login(getattr(order, _other(role)))
+    client.force_login(getattr(order, other_role(role)))
 
     response = client.post(reverse(url, args=[order.number]), data, follow=True)
 
     order.refresh_from_db()
     assert order.state == start
     assert not OrderEvent.objects.filter(order=order).exists()
-    assert any(m.startswith("Only the") for m in _messages(response))
+    assert any(m.startswith("Only the") for m in messages_of(response))
 
 
 @pytest.mark.parametrize(
@@ -112,7 +106,7 @@ def test_wrong_state_is_refused_with_a_message(
     order.refresh_from_db()
     assert order.state == wrong_state
     assert not OrderEvent.objects.filter(order=order).exists()
-    assert message in _messages(response)
+    assert message in messages_of(response)
 
 
 @pytest.mark.parametrize("name,url,start,role,data,end,kind,_ws,_msg", TRANSITIONS, ids=IDS)
@@ -171,7 +165,7 @@ def test_revision_is_refused_when_none_are_left(client):
 
     order.refresh_from_db()
     assert order.state == State.DELIVERED
-    assert "No revisions are left on this order." in _messages(response)
+    assert "No revisions are left on this order." in messages_of(response)
 
 
 def test_double_click_deliver_delivers_once(client):
@@ -184,4 +178,4 @@ def test_double_click_deliver_delivers_once(client):
 
     assert OrderEvent.objects.filter(order=order, kind=EventKind.DELIVERED).count() == 1
     assert order.messages.filter(kind="delivery").count() == 1
-    assert any("already delivered" in m for m in _messages(response))
+    assert any("already delivered" in m for m in messages_of(response))

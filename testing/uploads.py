@@ -5,6 +5,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from messaging.attachments import check_upload
+from messaging.services import message_send
+
 # A valid 1x1 transparent PNG (signature, IHDR, IDAT, IEND with correct CRCs).
 PNG_BYTES = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -17,6 +20,19 @@ MZ_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x0
 
 def png(name="logo.png"):
     return SimpleUploadedFile(name, PNG_BYTES, content_type="image/png")
+
+
+def checked_png(name="logo.png"):
+    """A PNG as the upload form hands it on: its content already checked."""
+    upload = png(name)
+    upload.checked_content_type = check_upload(upload)
+    return upload
+
+
+def png_sent(order, sender, name, *, body):
+    """A PNG ``sender`` attached to a message on the order; returns its Attachment."""
+    message = message_send(order=order, sender=sender, body=body, files=[checked_png(name)])
+    return message.attachments.get()
 
 
 def txt(name="notes.txt", content=TEXT_BYTES):

@@ -4,12 +4,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from accounts.models import User
 from jobs.models import Job
 from sales.counts import order_counts_move
+from sales.management.commands.seed_demo import SUPPORT_PERMISSIONS
 from sales.models import Order, State, first_requirements_reminder
+
+PASSWORD = "pass-word-123"  # every factory-made user's
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -19,12 +23,26 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+class SupportFactory(UserFactory):
+    """A staff member in the Support group, with the permissions seed_demo
+    gives that group."""
+
+    is_staff = True
+
+    @factory.post_generation
+    def support_group(obj, create, extracted, **kwargs):
+        if create:
+            group, _ = Group.objects.get_or_create(name="Support")
+            group.permissions.set(Permission.objects.filter(codename__in=SUPPORT_PERMISSIONS))
+            obj.groups.add(group)
 
 
 class JobFactory(factory.django.DjangoModelFactory):

@@ -16,6 +16,8 @@ from urllib.parse import quote
 
 from django.conf import settings
 
+ROOT = Path(__file__).resolve().parents[1]  # the project: manage.py, the Procfile
+
 
 def wait_for(condition, *, timeout=30.0, what="the condition"):
     deadline = time.monotonic() + timeout
@@ -293,12 +295,42 @@ class Worker:
         return [(to, subject) for subject, to in found]
 
 
+def procfile_command(name):
+    """The command the Procfile runs for process ``name``."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith(f"{name}:"):
+            return line.partition(":")[2].strip()
+    raise AssertionError(f"no {name} process in the Procfile")
+
+
+@contextlib.contextmanager
+def procfile_process(name, *, env, log_path):
+    """The Procfile's ``name`` line, started as honcho starts it, in its own
+    process group and logging to ``log_path``; killed, children and all, on
+    leaving."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            ["bash", "-c", f"exec {procfile_command(name)}"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            with contextlib.suppress(ProcessLookupError):  # the group is gone already
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
 def manage(env, *args, timeout=120):
     """Run ``manage.py`` in a process of its own, with exactly ``env``: how
     settings read from the environment are tested."""
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
