@@ -6,6 +6,9 @@ ALLOWED_HOSTS and DEBUG=false.
 
 Every variable is declared once, with its type and default, in the schema
 below, and listed in the README's settings table (a test compares the two).
+Importing this module only reads the environment: the folders under
+DATA_DIR are made by the code that writes there (marketplace/apps.py for
+SQLite's, marketplace/celery.py for Celery's).
 """
 
 import os
@@ -89,7 +92,6 @@ env = environ.Env(
 
 DEBUG = env("DEBUG")
 DATA_DIR = Path(env("DATA_DIR"))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 # Defaults that follow other variables: the only place a default is given
 # outside the schema, each for a variable the schema declares by type alone.
@@ -135,6 +137,8 @@ INSTALLED_APPS = [
     "django_fsm",
     "axes",
     "csp",
+    # Its ready() makes the SQLite database's folder before the first connection.
+    "marketplace",
     "accounts",
     "jobs",
     "sales",
@@ -350,7 +354,8 @@ if not DEBUG:
         )
 
 # Celery: Redis in production and CI (REDIS_URL); with no REDIS_URL, kombu's
-# filesystem transport under DATA_DIR/celery, so a bare machine needs no server.
+# filesystem transport under DATA_DIR/celery, so a bare machine needs no
+# server (marketplace/celery.py makes its folders when the app is configured).
 REDIS_URL = env("REDIS_URL")
 # Every call to Redis gives up after REDIS_TIMEOUT seconds, to connect and to
 # answer. A Redis that accepts connections and never answers (frozen,
@@ -396,8 +401,6 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 else:
     _queue = DATA_DIR / "celery" / "queue"
-    _queue.mkdir(parents=True, exist_ok=True)
-    (DATA_DIR / "celery" / "control").mkdir(exist_ok=True)
     CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue),
@@ -441,6 +444,8 @@ CELERY_TASK_PUBLISH_RETRY = False
 OUTAGE_BACKOFF_SECONDS = env("OUTAGE_BACKOFF_SECONDS")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Celery's own file-backed schedule, which also makes the file's folder.
+CELERY_BEAT_SCHEDULER = "marketplace.celery:Scheduler"
 
 # The periodic work, one static schedule. Every task is safe to run twice.
 DEADLINE_SCAN_SECONDS = env("DEADLINE_SCAN_SECONDS")
