@@ -14,8 +14,7 @@ class MarketplaceConfig(AppConfig):
         # `migrate`, the web server, the workers and a test run (whose test
         # database sits beside this one).
         database = settings.DATABASES["default"]
-        if database["ENGINE"] == "django.db.backends.sqlite3" and database["NAME"] not in (
-            "",
-            ":memory:",
-        ):
+        if database["ENGINE"] != "django.db.backends.sqlite3":
+            return
+        if database["NAME"] not in ("", ":memory:"):
             Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
