@@ -2,7 +2,13 @@
 
 With no environment at all the app runs on the embedded defaults: SQLite in
 WAL mode under ``data/``. Production sets DATABASE_URL, SECRET_KEY,
-ALLOWED_HOSTS and DEBUG=false. Every setting is listed in the README.
+ALLOWED_HOSTS and DEBUG=false.
+
+Every variable is declared once, with its type and default, in the schema
+below, and listed in the README's settings table (a test compares the two).
+Importing this module only reads the environment: the folders under
+DATA_DIR are made by the code that writes there (marketplace/apps.py for
+SQLite's, marketplace/celery.py for Celery's).
 """
 
 import os
@@ -15,43 +21,107 @@ from kombu import Queue
 from marketplace.rates import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(environ.Env().str("DATA_DIR", default=str(BASE_DIR / "data")))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 
+# The environment: every variable this module reads, with its type and its
+# default. A variable whose default follows another one is declared with its
+# type alone; its default is worked out once, in "Defaults that follow other
+# variables" just below.
 env = environ.Env(
+    # Django, the database, and the folder local files go to.
     DEBUG=(bool, True),
     SECRET_KEY=(str, "dev-only-secret-key-change-me"),
     ALLOWED_HOSTS=(list, ["127.0.0.1", "localhost"]),
-    DATABASE_URL=(str, f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
+    CSRF_TRUSTED_ORIGINS=(list, []),
+    DATA_DIR=(str, str(BASE_DIR / "data")),
+    DATABASE_URL=str,  # follows DATA_DIR
+    CONN_MAX_AGE=(int, 60),
     TIME_ZONE=(str, "UTC"),
+    STATIC_ROOT=(str, str(BASE_DIR / "staticfiles")),
+    LOG_LEVEL=(str, "INFO"),
+    # Mail, and the address its links point to.
     EMAIL_URL=(str, "consolemail://"),
+    EMAIL_TIMEOUT=(int, 30),
     DEFAULT_FROM_EMAIL=(str, "Marketplace <no-reply@localhost>"),
+    SUPPORT_EMAIL=(str, ""),
+    HOST=(str, "127.0.0.1"),
+    PORT=(int, 8000),
+    SITE_URL=str,  # follows HOST and PORT
+    # The marketplace's pages and clocks.
     SALES_PAGE_SIZE=(int, 25),
-    # The marketplace's clocks, in one place (DESIGN.md, "Numbers to keep").
     ORDER_REVIEW_DAYS=(int, 3),
     DUE_SOON_HOURS=(int, 24),
     VERY_LATE_HOURS=(int, 24),
     REQUEST_ANSWER_HOURS=(int, 48),
     REVISION_MIN_HOURS=(int, 24),
-    ATTACHMENT_MAX_MB=(int, 25),
-    ATTACHMENT_MAX_FILES=(int, 10),
+    REQUIREMENTS_REMINDERS_HOURS=(list, ["24", "72"]),
     EXTENSION_INSIGHT_WINDOW=(int, 10),
     EXTENSION_INSIGHT_THRESHOLD=(int, 3),
-    REDIS_URL=(str, ""),
-    DEADLINE_SCAN_SECONDS=(float, 60.0),
-    SCAN_BATCH_SIZE=(int, 500),
-    EMAIL_CLAIM_MINUTES=(float, 3.0),
     METRICS_WINDOW_DAYS=(int, 60),
     RESPONSE_HOURS=(int, 24),
     LIVE_POLL_SECONDS=(int, 10),
+    # Attachments and uploads.
+    ATTACHMENT_MAX_MB=(int, 25),
+    ATTACHMENT_MAX_FILES=(int, 10),
+    PRIVATE_MEDIA_ROOT=str,  # follows DATA_DIR
+    ATTACHMENTS_S3_BUCKET=(str, ""),
+    ATTACHMENTS_S3_ENDPOINT_URL=(str, ""),
+    ATTACHMENTS_S3_REGION=(str, ""),
+    UPLOAD_MAX_REQUEST_BYTES=int,  # follows ATTACHMENT_MAX_MB and ATTACHMENT_MAX_FILES
+    # Celery, the periodic work and outages.
+    REDIS_URL=(str, ""),
+    REDIS_TIMEOUT=(float, 1.0),
+    CELERY_VISIBILITY_TIMEOUT=(int, 300),
+    EMAIL_CLAIM_MINUTES=(float, 3.0),
+    OUTAGE_BACKOFF_SECONDS=(float, 30.0),
+    DEADLINE_SCAN_SECONDS=(float, 60.0),
+    SCAN_BATCH_SIZE=(int, 500),
+    # Production hardening and abuse limits.
+    SECURE=bool,  # follows DEBUG
+    SECURE_HSTS_SECONDS=int,  # follows SECURE
+    SECURE_HSTS_INCLUDE_SUBDOMAINS=bool,  # follows SECURE
+    SECURE_HSTS_PRELOAD=bool,  # follows SECURE
+    CSP=bool,  # follows DEBUG
+    CACHE_URL=(str, "locmemcache://"),
+    AXES_FAILURE_LIMIT=(int, 5),
+    AXES_COOLOFF_MINUTES=(float, 15.0),
+    TRUSTED_PROXIES=(int, 0),
+    RATE_LIMIT_MESSAGES=(str, "30/600"),
+    RATE_LIMIT_REQUESTS=(str, "10/3600"),
+    RATE_LIMIT_TICKETS=(str, "5/3600"),
 )
 
 DEBUG = env("DEBUG")
+DATA_DIR = Path(env("DATA_DIR"))
+
+# Defaults that follow other variables: the only place a default is given
+# outside the schema, each for a variable the schema declares by type alone.
+_database_url = env("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")
+# Attachments: outside any public path, served only through a checked view.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(DATA_DIR / "private")))
+# E-mailed links point here. With no SITE_URL, the address `make run` serves:
+# its HOST and PORT (a wildcard listening address is reached on loopback).
+_host = env("HOST")
+_host = "127.0.0.1" if _host in ("", "0.0.0.0", "::") else _host
+_host = f"[{_host}]" if ":" in _host else _host  # an IPv6 address in a URL
+SITE_URL = env("SITE_URL", default=f"http://{_host}:{env('PORT')}")
+# HTTPS only, HSTS and a Content-Security-Policy whenever DEBUG is false
+# ("Production hardening" below says what each does).
+SECURE = env("SECURE", default=not DEBUG)
+SECURE_HSTS_SECONDS = env("SECURE_HSTS_SECONDS", default=31_536_000 if SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=SECURE)
+SECURE_HSTS_PRELOAD = env("SECURE_HSTS_PRELOAD", default=SECURE)
+CSP = env("CSP", default=not DEBUG)
+# A request may carry every file a form takes, plus 1 MB for the rest.
+UPLOAD_MAX_REQUEST_BYTES = env(
+    "UPLOAD_MAX_REQUEST_BYTES",
+    default=env("ATTACHMENT_MAX_MB") * 1024 * 1024 * env("ATTACHMENT_MAX_FILES") + 1024 * 1024,
+)
+
 SECRET_KEY = env("SECRET_KEY")
 if not DEBUG and SECRET_KEY.startswith("dev-only"):
     raise environ.ImproperlyConfigured("Set SECRET_KEY when DEBUG is false.")
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,6 +137,8 @@ INSTALLED_APPS = [
     "django_fsm",
     "axes",
     "csp",
+    # Its ready() makes the SQLite database's folder before the first connection.
+    "marketplace",
     "accounts",
     "jobs",
     "sales",
@@ -111,7 +183,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": env.db_url_config(_database_url)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a write is in flight; IMMEDIATE
     # takes the write lock at BEGIN, so two writers queue instead of failing.
@@ -139,7 +211,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # PostgreSQL, where the check never fires, so it is silenced on SQLite only.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_MAX_AGE"] = env("CONN_MAX_AGE")
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -168,18 +240,18 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # With DEBUG=false static files are served from the manifest that
 # `collectstatic` writes here (so run it first, as a deploy does).
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env("STATIC_ROOT"))
 # Attachments: on this machine under PRIVATE_MEDIA_ROOT by default; with
 # ATTACHMENTS_S3_BUCKET set, on S3-compatible storage (django-storages), as
 # private objects served only through the checking view.
-ATTACHMENTS_S3_BUCKET = env.str("ATTACHMENTS_S3_BUCKET", default="")
+ATTACHMENTS_S3_BUCKET = env("ATTACHMENTS_S3_BUCKET")
 if ATTACHMENTS_S3_BUCKET:
     ATTACHMENT_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": ATTACHMENTS_S3_BUCKET,
-            "endpoint_url": env.str("ATTACHMENTS_S3_ENDPOINT_URL", default="") or None,
-            "region_name": env.str("ATTACHMENTS_S3_REGION", default="") or None,
+            "endpoint_url": env("ATTACHMENTS_S3_ENDPOINT_URL") or None,
+            "region_name": env("ATTACHMENTS_S3_REGION") or None,
             "default_acl": "private",
             "querystring_auth": True,
             "file_overwrite": False,
@@ -212,11 +284,11 @@ if not DEBUG and ("EMAIL_URL" not in os.environ or _email["EMAIL_BACKEND"] in _U
         "on purpose."
     )
 # A hung mail server must not outlast a sender's claim on a notice.
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+EMAIL_TIMEOUT = env("EMAIL_TIMEOUT")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 # Where a new support ticket and each user's reply are e-mailed; empty: no
 # e-mail (support works from the admin's "Waiting for staff" list either way).
-SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="").strip()
+SUPPORT_EMAIL = env("SUPPORT_EMAIL").strip()
 if SUPPORT_EMAIL:
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
@@ -245,7 +317,7 @@ REVISION_MIN_HOURS = env("REVISION_MIN_HOURS")
 # else would ever move it. "24,72" in the environment.
 try:
     REQUIREMENTS_REMINDERS_HOURS = tuple(
-        sorted({int(h) for h in env.list("REQUIREMENTS_REMINDERS_HOURS", default=["24", "72"])})
+        sorted({int(h) for h in env("REQUIREMENTS_REMINDERS_HOURS")})
     )
 except ValueError:
     REQUIREMENTS_REMINDERS_HOURS = (0,)
@@ -253,8 +325,8 @@ if any(h <= 0 for h in REQUIREMENTS_REMINDERS_HOURS):
     raise environ.ImproperlyConfigured(
         "REQUIREMENTS_REMINDERS_HOURS must be whole hours above 0, comma-separated, e.g. 24,72."
     )
-# The seed's advice: when 3 of a Job's last 10 started orders needed more
-# time, suggest raising its delivery days.
+# The delivery-time insight: when 3 of a Job's last 10 started orders needed
+# more time, suggest raising its delivery days.
 EXTENSION_INSIGHT_WINDOW = env("EXTENSION_INSIGHT_WINDOW")
 EXTENSION_INSIGHT_THRESHOLD = env("EXTENSION_INSIGHT_THRESHOLD")
 
@@ -265,21 +337,16 @@ RESPONSE_HOURS = env("RESPONSE_HOURS")
 # How often an open order page asks for new messages and state changes.
 LIVE_POLL_SECONDS = env("LIVE_POLL_SECONDS")
 
-# Attachments: outside any public path, served only through a checked view.
-PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(DATA_DIR / "private")))
+# Attachments, stored under PRIVATE_MEDIA_ROOT (above) or on S3.
 ATTACHMENT_MAX_BYTES = env("ATTACHMENT_MAX_MB") * 1024 * 1024
 ATTACHMENT_MAX_FILES = env("ATTACHMENT_MAX_FILES")
-# E-mailed links point here. With no SITE_URL, the address `make run` serves:
-# its HOST and PORT (a wildcard listening address is reached on loopback).
-_host = env.str("HOST", default="127.0.0.1")
-_host = "127.0.0.1" if _host in ("", "0.0.0.0", "::") else _host
-_host = f"[{_host}]" if ":" in _host else _host  # an IPv6 address in a URL
-SITE_URL = env.str("SITE_URL", default=f"http://{_host}:{env.int('PORT', default=8000)}")
+# E-mailed links start with SITE_URL (above); in production it must be set,
+# not the loopback address worked out for `make run`.
 if not DEBUG:
     from urllib.parse import urlsplit
 
-    _site = urlsplit(os.environ.get("SITE_URL", ""))
-    if _site.scheme not in ("http", "https") or not _site.hostname:
+    _site = urlsplit(SITE_URL)
+    if "SITE_URL" not in os.environ or _site.scheme not in ("http", "https") or not _site.hostname:
         raise environ.ImproperlyConfigured(
             "Set SITE_URL to the address people reach the site at (e.g. "
             "https://marketplace.example.com) when DEBUG is false: every e-mailed link "
@@ -287,13 +354,14 @@ if not DEBUG:
         )
 
 # Celery: Redis in production and CI (REDIS_URL); with no REDIS_URL, kombu's
-# filesystem transport under data/celery, so a bare machine needs no server.
+# filesystem transport under DATA_DIR/celery, so a bare machine needs no
+# server (marketplace/celery.py makes its folders when the app is configured).
 REDIS_URL = env("REDIS_URL")
 # Every call to Redis gives up after REDIS_TIMEOUT seconds, to connect and to
 # answer. A Redis that accepts connections and never answers (frozen,
 # failing over, a dropped NAT entry) otherwise holds a web process until its
 # worker timeout kills it, after the change was already saved.
-REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=1.0)
+REDIS_TIMEOUT = env("REDIS_TIMEOUT")
 # A dead worker's claims come back together: its e-mails' lease
 # (EMAIL_CLAIM_MINUTES) and its unacknowledged messages (the visibility
 # timeout, after which Redis hands them to another worker). The lease must
@@ -306,7 +374,7 @@ REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=1.0)
 # every DEADLINE_SCAN_SECONDS, sends what a dead worker claimed once the
 # lease is over: with the defaults within 4 minutes.
 EMAIL_CLAIM_MINUTES = env("EMAIL_CLAIM_MINUTES")
-CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
+CELERY_VISIBILITY_TIMEOUT = env("CELERY_VISIBILITY_TIMEOUT")
 if REDIS_TIMEOUT <= 0 or EMAIL_CLAIM_MINUTES <= 0:
     raise environ.ImproperlyConfigured("REDIS_TIMEOUT and EMAIL_CLAIM_MINUTES must be above 0.")
 if REDIS_URL and CELERY_VISIBILITY_TIMEOUT <= EMAIL_CLAIM_MINUTES * 60:
@@ -333,8 +401,6 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 else:
     _queue = DATA_DIR / "celery" / "queue"
-    _queue.mkdir(parents=True, exist_ok=True)
-    (DATA_DIR / "celery" / "control").mkdir(exist_ok=True)
     CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue),
@@ -375,9 +441,11 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 # After a failure the broker and the rate-limit cache are left alone for this
 # long by each process (marketplace.outages), and the outage is logged once.
-OUTAGE_BACKOFF_SECONDS = env.float("OUTAGE_BACKOFF_SECONDS", default=30.0)
+OUTAGE_BACKOFF_SECONDS = env("OUTAGE_BACKOFF_SECONDS")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Celery's own file-backed schedule, which also makes the file's folder.
+CELERY_BEAT_SCHEDULER = "marketplace.celery:Scheduler"
 
 # The periodic work, one static schedule. Every task is safe to run twice.
 DEADLINE_SCAN_SECONDS = env("DEADLINE_SCAN_SECONDS")
@@ -422,21 +490,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL")},
 }
 
 
 # ---------------------------------------------------------------------------
-# Production hardening (issue 7): one switch.
+# Production hardening: one switch.
 #
 # DEBUG=false, SECRET_KEY (50+ random characters) and ALLOWED_HOSTS give a
 # configuration for which `manage.py check --deploy` reports nothing: HTTPS
 # only (behind a proxy that sets X-Forwarded-Proto), HSTS, secure cookies.
 # With DEBUG=true (the default) none of the HTTPS settings apply, so
-# `make run` on http://127.0.0.1:8000 behaves as before. SECURE=false lets a
-# DEBUG=false server run on plain HTTP (a loopback soak run, say).
+# `make run` serves plain http://127.0.0.1:8000. SECURE=false lets a
+# DEBUG=false server run on plain HTTP (a loopback soak run, say). SECURE,
+# CSP and the HSTS settings are read near the top, with the other defaults
+# that follow another variable.
 # ---------------------------------------------------------------------------
-SECURE = env.bool("SECURE", default=not DEBUG)
 # The proxy in front terminates TLS and says so in this header; only trust it
 # because that proxy overwrites whatever the client sent.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -446,9 +515,6 @@ SECURE_REDIRECT_EXEMPT = [r"^ping$", r"^healthz$"]
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 CSRF_COOKIE_HTTPONLY = True  # htmx gets the token from the page, never the cookie
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if SECURE else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=SECURE)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=SECURE)
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -457,7 +523,6 @@ X_FRAME_OPTIONS = "DENY"
 # inline scripts or styles (no `style=` in templates; htmx's indicator style
 # lives in app.css, see the htmx-config meta tag in base.html). On whenever
 # DEBUG is false; CSP=true turns it on in development too.
-CSP = env.bool("CSP", default=not DEBUG)
 _SELF = "'self'"
 CSP_DIRECTIVES = {
     "default-src": [_SELF],
@@ -476,7 +541,7 @@ CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES} if CSP else None
 # Caches: rate limits count here. One process per machine is fine with the
 # default (local memory); several web processes need a shared cache, e.g.
 # CACHE_URL=redis://127.0.0.1:6379/1 (a database other than the broker's).
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES = {"default": env.cache_url("CACHE_URL")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # An unreachable or hanging cache must fail fast (the rate limits then
     # step aside for OUTAGE_BACKOFF_SECONDS), not hold a web worker for the
@@ -487,8 +552,8 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 
 # django-axes: AXES_FAILURE_LIMIT failed log-ins for one username from one
 # address lock that pair out for AXES_COOLOFF_MINUTES (a page says so, 429).
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15.0) / 60  # hours
+AXES_FAILURE_LIMIT = env("AXES_FAILURE_LIMIT")
+AXES_COOLOFF_TIME = env("AXES_COOLOFF_MINUTES") / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -496,16 +561,16 @@ AXES_HTTP_RESPONSE_CODE = 429
 # The address: REMOTE_ADDR, or behind TRUSTED_PROXIES proxies the one they
 # put in X-Forwarded-For (marketplace/proxies.py). Leaving it at 0 behind a
 # proxy locks a username out for everybody (every client has its address).
-TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+TRUSTED_PROXIES = env("TRUSTED_PROXIES")
 AXES_CLIENT_IP_CALLABLE = "marketplace.proxies.client_ip"
 AXES_VERBOSE = False
 
 # Per-user rate limits on writes that reach other people: "count/seconds".
 # Past a limit the answer is 429 and nothing is written.
 RATE_LIMITS = {
-    "message": env.str("RATE_LIMIT_MESSAGES", default="30/600"),
-    "request": env.str("RATE_LIMIT_REQUESTS", default="10/3600"),
-    "ticket": env.str("RATE_LIMIT_TICKETS", default="5/3600"),
+    "message": env("RATE_LIMIT_MESSAGES"),
+    "request": env("RATE_LIMIT_REQUESTS"),
+    "ticket": env("RATE_LIMIT_TICKETS"),
 }
 for _limit, _rate in RATE_LIMITS.items():
     # A bad value must stop the start, not make every POST a 500.
@@ -518,17 +583,13 @@ for _limit, _rate in RATE_LIMITS.items():
 
 # Uploads: a file stops being read past ATTACHMENT_MAX_BYTES as it streams in
 # (marketplace.limits.SizeLimitUploadHandler), and a request whose
-# Content-Length is larger than all the files a form takes is refused before
-# its body is read.
+# Content-Length is larger than UPLOAD_MAX_REQUEST_BYTES (above) is refused
+# before its body is read.
 FILE_UPLOAD_HANDLERS = [
     "marketplace.limits.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
-UPLOAD_MAX_REQUEST_BYTES = env.int(
-    "UPLOAD_MAX_REQUEST_BYTES",
-    default=ATTACHMENT_MAX_BYTES * ATTACHMENT_MAX_FILES + 1024 * 1024,
-)
 # ---------------------------------------------------------------------------
 # End of production hardening.
 # ---------------------------------------------------------------------------
