@@ -14,7 +14,7 @@ import pytest
 
 from marketplace import settings as settings_module
 from marketplace.celery import Scheduler, app
-from marketplace.tests.processes import manage, wait_for
+from testing.processes import manage, wait_for
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Read by the Procfile, not by settings, and listed in the same table.
