@@ -3,6 +3,8 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html_join
 
+from marketplace.admin import ViewOnlyAdmin
+
 from .models import EmailOptOut, Message, Notification
 
 
@@ -25,7 +27,7 @@ def attachment_links(message):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ViewOnlyAdmin):
     """Messages, read-only. An order's page links here for its whole thread
     (``?order__id__exact=<id>``), page by page, oldest first."""
 
@@ -41,15 +43,6 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.display(description="files")
     def files(self, message):
         return attachment_links(message)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)
@@ -67,7 +60,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmailOptOut)
-class EmailOptOutAdmin(admin.ModelAdmin):
+class EmailOptOutAdmin(ViewOnlyAdmin):
     """Which kinds of e-mail a person turned off, for "I never get e-mails".
     Read-only: only the person chooses, on their E-mail notices page."""
 
@@ -75,12 +68,3 @@ class EmailOptOutAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("user__username", "=user__email")
     list_select_related = ("user",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -6,6 +6,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.utils.html import format_html_join
 
 from accounts.templatetags.dates import when_text
+from marketplace.admin import ViewOnlyAdmin
 
 from . import services
 from .models import (
@@ -17,20 +18,11 @@ from .models import (
 )
 
 
-class RequestAdmin(admin.ModelAdmin):
+class RequestAdmin(ViewOnlyAdmin):
     list_filter = ("state",)
     search_fields = ("=order__number", "requested_by__username")
     list_select_related = ("order", "requested_by")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExtensionRequest)

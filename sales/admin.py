@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django_fsm.admin import FSMAdminMixin
 
 from accounts.templatetags.dates import when_text
+from marketplace.admin import ViewOnlyAdmin
 from messaging.models import Attachment, Message
 from messaging.views import AttachmentUnavailable, attachment_response
 from resolution.models import (
@@ -816,17 +817,8 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(OrderEvent)
-class OrderEventAdmin(admin.ModelAdmin):
+class OrderEventAdmin(ViewOnlyAdmin):
     list_display = ("created_at", "order", "kind", "from_state", "to_state", "actor")
     list_filter = ("kind",)
     search_fields = ("=order__number",)
     list_select_related = ("order", "actor")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
