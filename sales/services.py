@@ -483,8 +483,7 @@ _DEADLINE_TEXT = {
         "seller": "Order #{number} is due in less than {hours} hours, on {due}.",
     },
     "late": {
-        "seller": "Order #{number} is late: it was due on {due}. Deliver it, or ask the "
-        "buyer for more time in the Resolution Center.",
+        "seller": "Order #{number} is late: it was due on {due}. {seller_late_next}",
         "buyer": "Order #{number} is late: it was due on {due}. The seller has been told.",
     },
     "very_late": {
@@ -520,14 +519,17 @@ def order_send_deadline_notice(*, order_id, notice, now=None) -> bool:
             CancellationRequest.objects.filter(order=order, state=RequestState.OPEN)
             .values_list("requested_by_id", flat=True)
             .first()
-            if notice == "very_late"
+            if notice in ("late", "very_late")
             else None
         )
-        seller_next = {
-            None: "Deliver it now.",
+        answer_first = {
             order.buyer_id: "They asked to cancel it: answer their request on the order page.",
             order.seller_id: "You asked to cancel it: withdraw that request to deliver.",
-        }[asked_by]
+        }
+        seller_next = answer_first.get(asked_by, "Deliver it now.")
+        seller_late_next = answer_first.get(
+            asked_by, "Deliver it, or ask the buyer for more time in the Resolution Center."
+        )
         for role, template in _DEADLINE_TEXT[notice].items():
             user = getattr(order, role)
             due = timezone.localtime(order.due_at, user.zoneinfo).strftime("%a %d %b, %H:%M %Z")
@@ -543,6 +545,7 @@ def order_send_deadline_notice(*, order_id, notice, now=None) -> bool:
                     late_hours=settings.VERY_LATE_HOURS,
                     buyer=order.buyer.display_name,
                     seller_next=seller_next,
+                    seller_late_next=seller_late_next,
                 ),
             )
     return True

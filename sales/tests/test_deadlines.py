@@ -122,6 +122,28 @@ def test_the_very_late_seller_is_sent_to_the_open_cancellation_request_not_to_de
     assert "Deliver it now" not in seller
 
 
+@pytest.mark.parametrize(
+    "asked_by,ending",
+    [
+        (None, "Deliver it, or ask the buyer for more time in the Resolution Center."),
+        ("buyer", "They asked to cancel it: answer their request on the order page."),
+        ("seller", "You asked to cancel it: withdraw that request to deliver."),
+    ],
+)
+def test_the_late_seller_is_sent_where_the_order_page_lets_them_act(asked_by, ending):
+    order = OrderFactory(state=State.ACTIVE, started_at=T - timedelta(days=3), due_at=T)
+    if asked_by:
+        with time_machine.travel(T - timedelta(hours=2), tick=False):
+            resolution.cancellation_request_create(
+                order=order, actor=getattr(order, asked_by), reason="Plans changed"
+            )
+
+    assert _at(T, flag_late) == 1
+
+    [seller] = [n.text for n in _notices(order, "late") if n.recipient == order.seller]
+    assert seller == f"Order #{order.number} is late: it was due on Sun 10 Mar, 12:00 UTC. {ending}"
+
+
 def test_auto_complete_after_three_days_of_review():
     order = OrderFactory(state=State.DELIVERED, delivered_at=T)
     accepted_meanwhile = OrderFactory(state=State.COMPLETED, delivered_at=T)
