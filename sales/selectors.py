@@ -381,9 +381,8 @@ def _search(qs, user, role, text):
                     named = User.objects.filter(_any_matches([word], NAME_FIELDS)).values("pk")
                     conditions[word] = Q(buyer_id__in=named) | Q(job_id__in=jobs[word])
                 elif not people[word]:
-                    only_jobs = set(jobs[word]) & (
-                        only_jobs if only_jobs is not None else set(jobs[word])
-                    )
+                    found = set(jobs[word])
+                    only_jobs = found if only_jobs is None else only_jobs & found
                 else:
                     key = (tuple(people[word]), tuple(jobs[word]))
                     conditions[key] = Q(buyer_id__in=key[0]) | Q(job_id__in=key[1])
@@ -392,11 +391,9 @@ def _search(qs, user, role, text):
             for condition in conditions.values():
                 qs = qs.filter(condition)
             return qs
+    names = [f"{other}__{field}" for field in NAME_FIELDS]
     for word in words:
-        qs = qs.filter(
-            Q(*[(f"{other}__{field}__icontains", word) for field in NAME_FIELDS], _connector=Q.OR)
-            | Q(title__icontains=word)
-        )
+        qs = qs.filter(_any_matches([word], names) | Q(title__icontains=word))
     return qs
 
 

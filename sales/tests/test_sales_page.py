@@ -412,6 +412,13 @@ def test_a_word_of_one_or_two_letters_is_a_whole_name_or_a_part_of_a_title(clien
     assert _numbers(client.get(url, {"q": "mix a song"})) == {song.number}
     assert _numbers(client.get(url, {"q": "mix logo"})) == set()  # every word must match
 
+    # A buyer's search reads words the same way: "al" is Al, not Alice.
+    buyer = UserFactory()
+    by_al = OrderFactory(buyer=buyer, job=JobFactory(seller__first_name="Al"), state=State.ACTIVE)
+    OrderFactory(buyer=buyer, job=JobFactory(seller__first_name="Alice"), state=State.ACTIVE)
+    client.force_login(buyer)
+    assert _numbers(client.get(reverse("sales:my_orders"), {"q": "al"})) == {by_al.number}
+
 
 def test_a_search_never_shows_another_sellers_orders_of_the_same_buyer(client):
     buyer = UserFactory(username="shared_buyer")
