@@ -1,5 +1,6 @@
 """Migration operations the apps share."""
 
+from django.contrib.postgres import operations as postgres_operations
 from django.db import migrations
 
 
@@ -23,25 +24,23 @@ TRIGRAM_EXTENSION = PostgreSQLOnly(
 )
 
 
-class AddIndexConcurrently(migrations.AddIndex):
-    """AddIndex that, on PostgreSQL, builds the index without blocking writes
-    to a table that may hold millions of rows (CREATE INDEX CONCURRENTLY; the
-    migration must say ``atomic = False``). SQLite builds it as usual."""
+class AddIndexConcurrently(postgres_operations.AddIndexConcurrently):
+    """Django's AddIndexConcurrently (CREATE INDEX CONCURRENTLY, so a table
+    that may hold millions of rows stays writable; it checks the migration
+    says ``atomic = False``) on PostgreSQL, a plain AddIndex on SQLite."""
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
-            return
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.add_index(model, self.index, concurrently=True)
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
         else:
-            schema_editor.add_index(model, self.index)
+            migrations.AddIndex.database_forwards(
+                self, app_label, schema_editor, from_state, to_state
+            )
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        model = from_state.apps.get_model(app_label, self.model_name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
-            return
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.remove_index(model, self.index, concurrently=True)
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
         else:
-            schema_editor.remove_index(model, self.index)
+            migrations.AddIndex.database_backwards(
+                self, app_label, schema_editor, from_state, to_state
+            )
