@@ -86,18 +86,22 @@ def email_notification(pk) -> bool:
         raise
     # From here on the mail is out: whatever fails, only the record is retried.
     # The claim is kept, so the sweep leaves the notice alone meanwhile.
-    mark_emailed(pk, sent_at=timezone.now())
+    mark_emailed(pk, sent_at=timezone.now(), claimed_at=now)
     return True
 
 
 class SentNotMarked(Exception):
     """The mail server took the e-mail but the database would not record it.
-    Retry ``mark_emailed`` with ``sent_at``, never the send."""
+    Retry ``mark_emailed`` with ``sent_at``, never the send, while the claim
+    taken at ``claimed_at`` keeps the sweep away."""
 
-    def __init__(self, pk, sent_at):
-        super().__init__(f"E-mail for notification {pk} sent at {sent_at} but not marked")
-        self.pk = pk
-        self.sent_at = sent_at
+    def __init__(self, pk, sent_at, claimed_at):
+        # The arguments go to Exception too, so Celery can pickle the error.
+        super().__init__(pk, sent_at, claimed_at)
+        self.pk, self.sent_at, self.claimed_at = pk, sent_at, claimed_at
+
+    def __str__(self):
+        return f"E-mail for notification {self.pk} sent at {self.sent_at} but not marked"
 
 
 # Pauses between tries to record a sent e-mail, about half a minute in all:
@@ -107,7 +111,7 @@ MARK_RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15)
 _sleep = time.sleep
 
 
-def mark_emailed(pk, *, sent_at):
+def mark_emailed(pk, *, sent_at, claimed_at):
     """Record that the notice's e-mail went out. Retries a failing database
     MARK_RETRY_DELAYS times (dropping a broken connection, so the next try
     opens a fresh one), then raises SentNotMarked. A notice already marked
@@ -118,7 +122,7 @@ def mark_emailed(pk, *, sent_at):
             return
         except DatabaseError as error:
             if delay is None:
-                raise SentNotMarked(pk, sent_at) from error
+                raise SentNotMarked(pk, sent_at, claimed_at) from error
             logger.warning(
                 "E-mail for notification %s was sent but could not be marked (%s); "
                 "trying the database again in %s s",

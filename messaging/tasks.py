@@ -1,4 +1,5 @@
 import logging
+import math
 from datetime import datetime, timedelta
 from smtplib import SMTPDataError, SMTPException, SMTPRecipientsRefused
 
@@ -15,9 +16,13 @@ logger = logging.getLogger(__name__)
 
 # After the mail server took an e-mail that could not be marked, the task
 # retries only the mark, this often, for as long as the notice's claim lasts
-# (EMAIL_CLAIM_MINUTES from the send): after that the sweep may send it again,
-# with the same Message-ID, and a mark from here would only race it.
+# (EMAIL_CLAIM_MINUTES from the claim): after that the sweep may send it
+# again, with the same Message-ID, and a mark from here would only race it.
 MARK_RETRY_SECONDS = 30
+
+
+def _mark_tries_max():
+    return math.ceil(settings.EMAIL_CLAIM_MINUTES * 60 / MARK_RETRY_SECONDS)
 
 
 @shared_task(
@@ -29,19 +34,21 @@ MARK_RETRY_SECONDS = 30
     max_retries=8,
     soft_time_limit=120,  # well inside EMAIL_CLAIM_MINUTES
 )
-def send_notification_email(self, notification_id, sent_at=None):
+def send_notification_email(self, notification_id, sent_at=None, claimed_at=None, mark_tries=0):
     """E-mail one notice; safe to run twice (the second finds it claimed or sent).
 
     With ``sent_at`` the e-mail already went out and only its record is left
     to write: this run never sends."""
     try:
         if sent_at is not None:
-            mark_emailed(notification_id, sent_at=datetime.fromisoformat(sent_at))
+            sent = datetime.fromisoformat(sent_at)
+            claimed = datetime.fromisoformat(claimed_at) if claimed_at else sent
+            mark_emailed(notification_id, sent_at=sent, claimed_at=claimed)
             return False
         return email_notification(notification_id)
     except SentNotMarked as error:
-        claim_over = error.sent_at + timedelta(minutes=settings.EMAIL_CLAIM_MINUTES)
-        if timezone.now() >= claim_over:
+        claim_over = error.claimed_at + timedelta(minutes=settings.EMAIL_CLAIM_MINUTES)
+        if timezone.now() >= claim_over or mark_tries >= _mark_tries_max():
             logger.error(
                 "E-mail for notification %s was sent but could not be marked before its "
                 "claim ran out; the sweep may send it again (with the same Message-ID)",
@@ -49,19 +56,29 @@ def send_notification_email(self, notification_id, sent_at=None):
             )
             return False
         raise self.retry(
-            kwargs={"notification_id": notification_id, "sent_at": error.sent_at.isoformat()},
+            kwargs=_mark_kwargs(error, mark_tries + 1),
             countdown=MARK_RETRY_SECONDS,
-            max_retries=None,  # bounded by the claim, above
+            # The claim bounds these tries (above), not the send's retries
+            # this task may already have used.
+            max_retries=self.request.retries + 1,
             exc=error,
         ) from error
+
+
+def _mark_kwargs(error, mark_tries):
+    return {
+        "notification_id": error.pk,
+        "sent_at": error.sent_at.isoformat(),
+        "claimed_at": error.claimed_at.isoformat(),
+        "mark_tries": mark_tries,
+    }
 
 
 def retry_mark_later(error):
     """Hand a sent but unmarked notice to a task that retries the mark."""
     try:
         send_notification_email.apply_async(
-            kwargs={"notification_id": error.pk, "sent_at": error.sent_at.isoformat()},
-            countdown=MARK_RETRY_SECONDS,
+            kwargs=_mark_kwargs(error, 1), countdown=MARK_RETRY_SECONDS
         )
     except Exception:
         logger.warning(

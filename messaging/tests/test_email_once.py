@@ -1,6 +1,7 @@
 """One e-mail per notice, also when the database fails right after the mail
 server took it; and a Message-ID that stays the same for every copy."""
 
+import pickle
 from contextlib import suppress
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ import time_machine
 from django.db import OperationalError, connection
 from django.utils import timezone
 
-from messaging import notifications
+from messaging import notifications, tasks
 from messaging.models import Notification
 from messaging.services import message_send
 from messaging.tasks import send_notification_email, sweep_unsent_notifications
@@ -127,6 +128,37 @@ def test_the_mark_is_retried_only_while_the_claim_lasts(mailoutbox, settings, no
     assert result.successful()
     assert len(tries) == len(notifications.MARK_RETRY_DELAYS) + 1  # one run's tries, no more
     assert mailoutbox == []  # and a mark-only run never sends
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_mark_is_retried_after_the_send_used_up_its_retries(mailoutbox, settings, no_pauses):
+    # The send's own retries (max_retries=8) are spent: the mark still gets
+    # the claim's tries, not an at-once failure that leaves the notice unmarked.
+    order = OrderFactory(state=State.ACTIVE)
+    notice = Notification.objects.create(
+        recipient=order.seller, kind="message", key="k", order=order
+    )
+    now = timezone.now().isoformat()
+
+    tries = []
+    with connection.execute_wrapper(_database_blip(["sent"], failures=1000, tries=tries)):
+        result = send_notification_email.apply(
+            kwargs={"notification_id": notice.pk, "sent_at": now, "claimed_at": now},
+            retries=8,
+        )
+
+    assert result.successful()
+    runs = tasks._mark_tries_max() + 1
+    assert len(tries) == runs * (len(notifications.MARK_RETRY_DELAYS) + 1)
+    assert mailoutbox == []
+
+
+def test_a_sent_but_unmarked_error_survives_pickling():
+    # Celery pickles a task's error; the retry needs what it carries.
+    now = timezone.now()
+    error = pickle.loads(pickle.dumps(notifications.SentNotMarked(7, now, now)))
+    assert (error.pk, error.sent_at, error.claimed_at) == (7, now, now)
+    assert "notification 7" in str(error)
 
 
 @pytest.mark.postgres
