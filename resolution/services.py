@@ -339,7 +339,8 @@ def cancellation_request_carry_out(*, request_id, now=None) -> bool:
     """A cancellation request unanswered for REQUEST_ANSWER_HOURS is carried
     out: the order is canceled by mutual agreement. On an order that is no
     longer in progress the request is closed instead, and both sides told.
-    Returns True if it canceled the order. Locks the order, then the request."""
+    Returns True if it did either (the scan goes on while its batches act).
+    Locks the order, then the request."""
     now = now or timezone.now()
     with transaction.atomic():
         order, request = _lock_unanswered(CancellationRequest, request_id, now)
@@ -347,7 +348,7 @@ def cancellation_request_carry_out(*, request_id, now=None) -> bool:
             return False
         if order.state not in CARRY_OUT_STATES:
             request_close_moot(order, request, now=now)
-            return False
+            return True
         request.accept(by=None, now=now)
         request.save()
         order_cancel(

@@ -200,7 +200,8 @@ def test_an_unanswered_request_on_a_delivered_order_is_closed_not_carried_out(as
     request = _ask(order, asked_by)
     asker = getattr(order, asked_by)
 
-    assert _carry_out(T + timedelta(hours=48)) == 0
+    assert _carry_out(T + timedelta(hours=48) - MINUTE) == 0
+    assert _carry_out(T + timedelta(hours=48)) == 1  # closed
     assert _carry_out(T + timedelta(hours=48)) == 0  # a second run
     assert _carry_out(T + timedelta(hours=49)) == 0
 
@@ -219,6 +220,22 @@ def test_an_unanswered_request_on_a_delivered_order_is_closed_not_carried_out(as
     assert set(notices.values()) == {expected}
     closed = OrderEvent.objects.get(order=order, kind=EventKind.REQUEST_CLOSED)
     assert closed.actor is None and closed.data["request"] == request.pk
+
+
+def test_a_batch_of_closed_requests_does_not_end_the_scan(settings):
+    # Closing is progress: a full batch of requests on delivered orders must
+    # not stop the run before the order still in progress behind them.
+    settings.SCAN_BATCH_SIZE = 2
+    delivered = [_order(State.DELIVERED, delivered_at=T - timedelta(hours=1)) for _ in range(2)]
+    for order in delivered:
+        _ask(order, "buyer")
+    active = _order()  # asked last: the scan reaches it after the others
+    _ask(active, "buyer")
+
+    assert _carry_out(T + timedelta(hours=49)) == 3
+
+    active.refresh_from_db()
+    assert active.state == State.CANCELED
 
 
 def test_a_request_left_on_an_order_delivered_round_the_rule_is_closed(client):
