@@ -296,7 +296,7 @@ def _lock_unanswered(model, request_id, now):
     if order_id is None:
         return None, None
     order = order_lock(Order(pk=order_id))
-    order_close_moot_requests(order)
+    order_close_moot_requests(order, now=now)
     request = (
         model.objects.select_for_update().filter(pk=request_id, state=RequestState.OPEN).first()
     )
@@ -357,6 +357,7 @@ def cancellation_request_carry_out(*, request_id, now=None) -> bool:
             by=CancelBy.MUTUAL,
             requested_by=request.requested_by,
             reason=f"{request.reason} (not answered within {settings.REQUEST_ANSWER_HOURS} hours)",
+            now=now,
         )
     return True
 

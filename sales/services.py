@@ -163,15 +163,15 @@ def _run_transition(
     )
     if due_before is not None and locked.due_at != due_before:
         due_change_record(locked, actor=actor, before=due_before, reason=event_kind)
-    order_close_moot_requests(locked)
+    order_close_moot_requests(locked, now=kwargs.get("now"))
     return locked, event
 
 
-def order_close_moot_requests(order):
+def order_close_moot_requests(order, now=None):
     """Requests that no longer make sense once the order moved on are closed:
     more time only matters while it is in progress, a cancellation only while
     it is open. The order row is already locked, so this keeps the lock order."""
-    now = timezone.now()
+    now = now or timezone.now()
     if order.state != State.ACTIVE:
         for request in ExtensionRequest.objects.filter(order=order, state=RequestState.OPEN):
             request_close_moot(order, request, now=now)
@@ -418,6 +418,7 @@ def order_cancel(
     by: str = CancelBy.SUPPORT,
     requested_by=None,
     expected_state=None,
+    now=None,
 ) -> Order:
     """Cancel an order with a reason. Support cancels directly; other paths
     (mutual agreement, a very late order) check their own rules first.
@@ -440,7 +441,7 @@ def order_cancel(
             reason=reason,
             by=by,
             requested_by=requested_by,
-            now=timezone.now(),
+            now=now or timezone.now(),
         )
         _notify_event(
             order,

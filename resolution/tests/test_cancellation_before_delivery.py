@@ -325,3 +325,18 @@ def test_a_request_on_an_order_that_moved_on_is_closed_and_both_sides_told(move,
     assert _carry_out(T + timedelta(hours=49)) == 0
     assert _closed_notices(order).count() == 2
     assert CancellationRequest.objects.filter(order=order, state=RequestState.OPEN).count() == 0
+
+
+def test_the_carry_out_cancels_at_the_scans_moment():
+    # The scan's `now` decides everything it does: when the order was
+    # canceled, and so whether the cancellation counts against the seller.
+    order = _order()
+    request = _ask(order, "buyer")
+    at = T + timedelta(hours=49)
+
+    assert services.cancellation_request_carry_out(request_id=request.pk, now=at)
+
+    order.refresh_from_db()
+    request.refresh_from_db()
+    assert order.canceled_at == at
+    assert request.answered_at == at
