@@ -4,7 +4,6 @@ Locks are always taken order first, then request, so two services touching
 the same order and request can never wait on each other in a circle.
 """
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -40,8 +39,6 @@ from .models import (
     TicketMessage,
     TicketStatus,
 )
-
-logger = logging.getLogger(__name__)
 
 
 class RequestError(OrderActionError):

@@ -29,11 +29,6 @@ CHECKS = {
 }
 
 
-def order_actions(order, user) -> set[str]:
-    """The names of the CHECKS this user passes on this order now."""
-    return order_actions_and_blocks(order, user)[0]
-
-
 def order_actions_and_blocks(order, user) -> tuple[set[str], dict[str, str]]:
     """The CHECKS this user passes now, and those held back only by something
     the user can clear first (``OrderActionBlocked``), with the reason: the
