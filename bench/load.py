@@ -287,11 +287,11 @@ def _open_requests(now):
     on about 1 in 100 open ones."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, seller_id FROM sales_order WHERE state = 'active' AND id % 97 = 0"
+            "SELECT id, seller_id, buyer_id FROM sales_order WHERE state = 'active' AND id % 97 = 0"
         )
         extensions = cursor.fetchall()
         cursor.execute(
-            "SELECT id, buyer_id FROM sales_order "
+            "SELECT id, buyer_id, seller_id FROM sales_order "
             "WHERE state IN ('pending', 'active', 'delivered') AND id % 89 = 0"
         )
         cancellations = cursor.fetchall()
@@ -306,11 +306,12 @@ def _open_requests(now):
                 "id": i + 1,
                 "order_id": order,
                 "requested_by_id": by,
+                "answerer_id": to,
                 "reason": "More time.",
                 "days": 3,
             }
             | asked(i)
-            for i, (order, by) in enumerate(extensions)
+            for i, (order, by, to) in enumerate(extensions)
         ),
         len(extensions),
         "extension requests",
@@ -318,9 +319,15 @@ def _open_requests(now):
     _copy(
         CancellationRequest,
         (
-            {"id": i + 1, "order_id": order, "requested_by_id": by, "reason": "Plans changed."}
+            {
+                "id": i + 1,
+                "order_id": order,
+                "requested_by_id": by,
+                "answerer_id": to,
+                "reason": "Plans changed.",
+            }
             | asked(i)
-            for i, (order, by) in enumerate(cancellations)
+            for i, (order, by, to) in enumerate(cancellations)
         ),
         len(cancellations),
         "cancellation requests",

@@ -119,12 +119,19 @@ def add_open_orders(count, *, due, start):
         old = now - timedelta(days=3)
         ExtensionRequest.objects.bulk_create(
             ExtensionRequest(
-                order_id=pk, requested_by=seller, days=1, reason="bench", created_at=old
+                order_id=pk,
+                requested_by=seller,
+                answerer=buyer,
+                days=1,
+                reason="bench",
+                created_at=old,
             )
             for pk in request_orders[:due]
         )
         CancellationRequest.objects.bulk_create(
-            CancellationRequest(order_id=pk, requested_by=buyer, reason="bench", created_at=old)
+            CancellationRequest(
+                order_id=pk, requested_by=buyer, answerer=seller, reason="bench", created_at=old
+            )
             for pk in request_orders[due:]
         )
     _reset_sequences(Order)
