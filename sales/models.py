@@ -228,11 +228,12 @@ class Order(FSMModelMixin, models.Model):
         ordering = ["-created_at"]
         indexes = [
             # The Sales page: one seller's orders in one state, by due date
-            # or by newest. Also answers the Priority counts from the index
-            # alone: every column their rules read is in it.
+            # or by newest. Also answers the Priority tab's late and due soon
+            # orders from the index alone: every column their rules and
+            # their sort read is in it.
             models.Index(
                 fields=["seller", "state", "due_at", "id"],
-                include=["seller_first_message_at", "revisions_used"],
+                include=["seller_first_message_at", "revisions_used", "created_at"],
                 name="order_seller_state_due",
             ),
             models.Index(
@@ -241,6 +242,19 @@ class Order(FSMModelMixin, models.Model):
             # A seller's search across every state, newest first: walked in
             # order, it stops at the first page of matches.
             models.Index(fields=["seller", "-created_at", "-id"], name="order_seller_new"),
+            # The Priority tab's reasons that don't follow from the clock: new
+            # orders not answered yet, revisions asked for. Each a handful of
+            # a big seller's open orders, counted and listed from its index.
+            models.Index(
+                fields=["seller", "state", "due_at", "created_at", "id"],
+                condition=Q(state__in=["pending", "active"], seller_first_message_at=None),
+                name="order_seller_unanswered",
+            ),
+            models.Index(
+                fields=["seller", "due_at", "created_at", "id"],
+                condition=Q(state="active", revisions_used__gt=0),
+                name="order_seller_revised",
+            ),
             models.Index(
                 fields=["buyer", "state", "-created_at", "-id"], name="order_buyer_state_new"
             ),

@@ -7,12 +7,15 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     OuterRef,
     Q,
     Subquery,
@@ -60,17 +63,31 @@ NAME_FIELDS = ["username", "first_name", "last_name"]
 
 
 def _open_request_to(viewer, *models):
-    """Orders with an open request (of these kinds) that waits on the viewer:
-    asked by the other party. The rules only ever filter the viewer's own
-    orders, so 'not asked by the viewer' is 'asked by the other party', and
-    the subquery needs no join: ``id IN (orders of the open requests)``,
-    which PostgreSQL hashes once (open requests are few) instead of probing
-    the request table for each of a big seller's open orders."""
+    """Orders with an open request (of these kinds) that waits on the
+    viewer's answer: a few ids read from the requests' answerer index."""
     rule = Q(pk__in=[])
     for model in models:
-        waiting = model.objects.filter(state=RequestState.OPEN).exclude(requested_by=viewer)
-        rule |= Q(pk__in=waiting.values("order_id"))
+        waiting = model.objects.filter(state=RequestState.OPEN, answerer=viewer).order_by()
+        rule |= _pk_among(waiting.values("order_id"))
     return rule
+
+
+def _pk_among(ids):
+    """``pk IN (ids)``, for a subquery of a few ids. PostgreSQL reads it as
+    ``pk = ANY(ARRAY(ids))``: it then looks each id up by primary key,
+    where for ``IN`` it would rather hash the ids and read every open order
+    of a big seller."""
+    if connection.vendor == "postgresql":
+        return Q(_EqualsAny(F("pk"), ArraySubquery(ids)))
+    return Q(pk__in=ids)
+
+
+class _EqualsAny(Func):
+    """``left = ANY(array)``."""
+
+    arg_joiner = " = ANY("
+    template = "(%(expressions)s))"
+    output_field = BooleanField()
 
 
 @dataclass(frozen=True)
@@ -82,7 +99,7 @@ class Reason:
     key: str
     label: str  # in the row
     short: str  # on the strip, where a phone has room for a word or two
-    rule: object  # (now, viewer) -> Q over the viewer's orders
+    rule: object  # (now, viewer) -> Q over the viewer's orders; it names their open states
     deadline: str  # which "by when" the row shows: see deadline_of()
 
 
@@ -155,14 +172,6 @@ def reasons_for(role):
     return REASONS[role]
 
 
-def priority_q(role, now, viewer):
-    """Orders that need the viewer now: any of the role's reasons."""
-    rule = Q(pk__in=[])
-    for reason in REASONS[role]:
-        rule |= reason.rule(now, viewer)
-    return rule
-
-
 def orders_for_role(user, role):
     """Every order the user is on, as seller or as buyer."""
     if role == "seller":
@@ -172,18 +181,32 @@ def orders_for_role(user, role):
 
 def order_tab_counts(user, role, now=None):
     """Per-tab counts (the user's ``OrderCount`` rows, kept by the services),
-    and the Priority tab's count with one count per reason (one query over
-    the open orders only)."""
+    and the Priority tab's: one count per reason and the orders needing the
+    viewer for any, in one query. Each reason's orders are read through its
+    own index, and the union is counted; a condition that ORs the reasons
+    would read all of a big seller's open orders."""
     now = now or timezone.now()
-    mine = orders_for_role(user, role)
     by_state = dict(OrderCount.objects.filter(user=user, role=role).values_list("state", "orders"))
     counts = {tab.value: by_state.get(tab.value, 0) for tab in TABS}
-    counts.update(
-        mine.filter(state__in=OPEN_STATES).aggregate(
-            **{r.key: Count("pk", filter=r.rule(now, user)) for r in REASONS[role]},
-            **{PRIORITY: Count("pk", filter=priority_q(role, now, user))},
+    reasons = REASONS[role]
+    mine = orders_for_role(user, role).order_by()
+    parts = [
+        mine.filter(r.rule(now, user))
+        .annotate(why=Value(r.key))
+        .values_list("why", "pk")
+        .query.sql_with_params()
+        for r in reasons
+    ]
+    each = ", ".join("COUNT(*) FILTER (WHERE why = %s)" for _ in reasons)
+    union = " UNION ALL ".join(sql for sql, _ in parts)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {each}, COUNT(DISTINCT pk) FROM ({union}) AS needing",
+            [r.key for r in reasons] + [p for _, params in parts for p in params],
         )
-    )
+        *per_reason, total = cursor.fetchone()
+    counts.update(zip([r.key for r in reasons], per_reason, strict=True))
+    counts[PRIORITY] = total
     return counts
 
 
@@ -401,30 +424,46 @@ def orders_page(user, role, query: OrderListQuery, counts, now=None):
     """One page of the tab's orders, filtered, searched and sorted."""
     now = now or timezone.now()
     qs = orders_for_role(user, role)
+    field, descending = SORT_KEYS[query.sort]
+    after, before = _decode(query.after), _decode(query.before)
+    backward = bool(before) or (query.last and not after)
+    size = settings.SALES_PAGE_SIZE
+
+    def walk(qs):
+        """The rows of ``qs`` past the cursor, in the order of this walk."""
+        if after:
+            qs = qs.filter(
+                _beyond(field, *after, forward_in_sort_order=True, descending=descending)
+            )
+        elif before:
+            qs = qs.filter(
+                _beyond(field, *before, forward_in_sort_order=False, descending=descending)
+            )
+        ascending = descending == backward  # the database order for this walk
+        return qs.order_by(*((field, "pk") if ascending else (f"-{field}", "-pk")))
+
     if query.tab == SEARCH:
         qs = _search(qs, user, role, query.q)
         total = None
     elif query.tab == PRIORITY:
-        reasons = REASONS[role]
-        chosen = [r for r in reasons if r.key == query.flag]
-        qs = qs.filter(state__in=OPEN_STATES).filter(
-            chosen[0].rule(now, user) if chosen else priority_q(role, now, user)
-        )
+        # Each reason's page of the walk (through its own index), then the
+        # page of their union: it holds every order the page can show.
+        reasons = [r for r in REASONS[role] if r.key == query.flag] or REASONS[role]
+        urgent = {"urgent_at": Coalesce("due_at", "created_at")}
+        pages = [
+            walk(qs.annotate(**urgent).filter(r.rule(now, user))).values("pk")[: size + 1]
+            for r in reasons
+        ]
+        if connection.features.supports_slicing_ordering_in_compound:
+            mine = Q(pk__in=pages[0].union(*pages[1:], all=True))
+        else:  # SQLite can't cut the parts of a UNION: an IN for each page
+            mine = Q(*[Q(pk__in=page) for page in pages], _connector=Q.OR)
+        qs = with_reasons(qs.filter(mine), user, role, now).annotate(**urgent)
         total = counts[query.flag or PRIORITY]
-        qs = with_reasons(qs, user, role, now).annotate(urgent_at=Coalesce("due_at", "created_at"))
     else:
         qs = qs.filter(state=query.tab)
         total = counts[query.tab]
-    field, descending = SORT_KEYS[query.sort]
-    after, before = _decode(query.after), _decode(query.before)
-    backward = bool(before) or (query.last and not after)
-    if after:
-        qs = qs.filter(_beyond(field, *after, forward_in_sort_order=True, descending=descending))
-    elif before:
-        qs = qs.filter(_beyond(field, *before, forward_in_sort_order=False, descending=descending))
-    ascending = descending == backward  # the database order for this walk
-    qs = qs.order_by(*((field, "pk") if ascending else (f"-{field}", "-pk")))
-    size = settings.SALES_PAGE_SIZE
+    qs = walk(qs)
     other = "buyer" if role == "seller" else "seller"
     rows = with_row_flags(qs.only(*ROW_FIELDS), user, role).annotate(
         other_username=F(f"{other}__username"),
@@ -457,7 +496,7 @@ def _waiting_since(model, role):
     """When the open request of this kind that waits on the viewer was made."""
     return Subquery(
         model.objects.filter(order=OuterRef("pk"), state=RequestState.OPEN)
-        .exclude(requested_by=OuterRef(role))
+        .filter(answerer=OuterRef(role))
         .values("created_at")[:1]
     )
 

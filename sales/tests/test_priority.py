@@ -234,3 +234,50 @@ def test_a_reason_of_the_other_role_or_a_bad_one_falls_back(client, job, now, fl
 def test_the_reasons_are_the_ones_the_counts_use():
     keys = {role: [r.key for r in selectors.reasons_for(role)] for role in ("seller", "buyer")}
     assert keys == {"seller": SELLER_REASONS, "buyer": BUYER_REASONS}
+
+
+def _walk(client, url, params, key):
+    """Every row of a list, page by page through its Next links, then
+    page by page back from its Last link: (forward, backward) numbers."""
+    forward, cursor = [], None
+    while True:
+        html = client.get(url, {**params, **({"after": cursor} if cursor else {})}).content.decode()
+        forward += list(_rows(html))
+        found = re.search(rf"{key}=([\w-]+)\" hx-get", html.split("Next</a>")[0][-400:])
+        if "Next</a>" not in html or not found:
+            break
+        cursor = found.group(1)
+    backward = []
+    html = client.get(url, {**params, "last": "1"}).content.decode()
+    while True:
+        backward = list(_rows(html)) + backward
+        found = re.search(r"before=([\w-]+)\" hx-get", html.split("Previous</a>")[0][-400:])
+        if "Previous</a>" not in html or not found:
+            break
+        html = client.get(url, {**params, "before": found.group(1)}).content.decode()
+    return forward, backward
+
+
+def test_the_priority_tab_pages_through_every_reason_once_most_urgent_first(
+    client, job, now, settings
+):
+    """The tab reads each reason's page of orders and merges them: walked
+    both ways, page by page, every order that needs the seller comes once,
+    in the order of its clock (due date, or when it was ordered)."""
+    settings.SALES_PAGE_SIZE = 3
+    needing = []
+    for i in range(4):
+        for reason in SELLER_REASONS:
+            needing.append(_seller_case(reason, job, now - timedelta(minutes=7 * i)))
+    # Two reasons at once: counted once, listed once.
+    both = OrderFactory(job=job, state=State.ACTIVE, due_at=now - timedelta(hours=1))
+    cancellation_request_create(order=both, actor=both.buyer, reason="Too late for me.")
+    needing.append(both)
+    OrderFactory(job=job, state=State.ACTIVE, due_at=now + timedelta(days=9), **ANSWERED)
+    expected = [o.number for o in sorted(needing, key=lambda o: (o.due_at or o.created_at, o.pk))]
+    client.force_login(job.seller)
+    forward, backward = _walk(client, reverse("sales:sales"), {"tab": "priority"}, "after")
+    assert forward == expected
+    assert backward == expected
+    html = client.get(reverse("sales:sales")).content.decode()
+    assert f'data-count="priority">{len(expected)}<' in html
