@@ -20,9 +20,9 @@ from tqdm import tqdm
 from accounts.models import User
 from jobs.models import Job
 from messaging.models import Message
-from resolution.models import CancellationRequest, ExtensionRequest
 from sales.counts import order_counts_rebuild
 from sales.models import NUMBER_ALPHABET, NUMBER_LENGTH, Order, OrderEvent
+from sales.requests import CancellationRequest, ExtensionRequest
 
 BIG_SELLER = "bench_big_seller"
 SMALL_SELLER = "bench_small_seller"

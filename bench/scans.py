@@ -11,11 +11,11 @@ from bench.load import _copy, _number, _reset_sequences
 from jobs.models import Job
 from messaging.models import Notification
 from resolution import selectors as resolution_selectors
-from resolution.models import CancellationRequest, ExtensionRequest
 from resolution.tasks import carry_out_cancellation_requests, expire_extension_requests
 from sales import selectors
 from sales.counts import order_counts_rebuild
 from sales.models import Order, OrderEvent
+from sales.requests import CancellationRequest, ExtensionRequest
 from sales.tasks import auto_complete_deliveries, flag_due_soon, flag_late, flag_very_late
 
 SCANS = {

@@ -18,7 +18,7 @@ def support_user():
     from django.contrib.auth.models import Group, Permission
 
     from accounts.models import User
-    from sales.management.commands.seed_demo import SUPPORT_PERMISSIONS
+    from demo.management.commands.seed_demo import SUPPORT_PERMISSIONS
 
     group, _ = Group.objects.get_or_create(name="Support")
     group.permissions.set(Permission.objects.filter(codename__in=SUPPORT_PERMISSIONS))

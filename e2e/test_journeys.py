@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from e2e.helpers import log_in, log_in_admin, send_update_with_png
-from resolution import services as resolution
+from sales import request_services as resolution
 from sales import services
 from sales.models import State
 from testing.factories import JobFactory, OrderFactory, UserFactory

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from accounts.models import User
 from e2e.helpers import log_in, menu_toggle
 from messaging.emails import unsubscribe_token
-from messaging.services import message_send
 from sales import services
+from sales.services import message_send
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

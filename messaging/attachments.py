@@ -1,15 +1,24 @@
-"""Checks on uploaded files: size, count, and a type allowlist by content.
+"""Uploaded files: checks on size, count, and a type allowlist by content,
+and the sweep of files no message kept.
 
 The extension must be on the allowlist and the bytes must say the same
 thing: a program renamed to ``logo.png`` is refused.
 """
 
+import logging
 import os
+from datetime import timedelta
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from .models import Attachment, attachment_storage
+
+logger = logging.getLogger(__name__)
 
 # extension -> MIME type the content must sniff as (None: plain text).
 ALLOWED_TYPES = {
@@ -96,3 +105,64 @@ def check_upload(upload):
         # Office files are zip archives; older signatures may only see the zip.
         return expected
     raise ValidationError(f"“{name}” is not really a .{ext} file, so it can't be attached.")
+
+
+def orphan_files_delete(*, now=None, grace=timedelta(hours=1)) -> int:
+    """Delete attachment files no Attachment row points at: what a process
+    killed between writing a file and committing its message left behind
+    (a rollback deletes its own files, see above). Looks at this month's and
+    last month's folders; a file younger than ``grace`` may belong to a
+    transaction still running and is left alone. Returns the files deleted."""
+    now = now or timezone.now()
+    storage = attachment_storage()
+    last_month = now.replace(day=1) - timedelta(days=1)
+    deleted = 0
+    for month in sorted({f"{last_month:%Y/%m}", f"{now:%Y/%m}"}):
+        folder = f"attachments/{month}"
+        try:
+            names = [f"{folder}/{name}" for name in storage.listdir(folder)[1]]
+        except FileNotFoundError:  # no file that month (an object store says [] instead)
+            continue
+        kept = set()
+        for start in range(0, len(names), 1000):
+            batch = names[start : start + 1000]
+            kept |= set(Attachment.objects.filter(file__in=batch).values_list("file", flat=True))
+        for name in names:
+            if name in kept:
+                continue
+            try:
+                if storage.get_modified_time(name) > now - grace:
+                    continue
+            except FileNotFoundError:  # gone meanwhile: a rollback deleted it
+                continue
+            except Exception:  # e.g. the object store refused: say so, try tomorrow
+                logger.warning("Orphan sweep skipped %s", name, exc_info=True)
+                continue
+            storage.delete(name)
+            deleted += 1
+    return deleted
+
+
+class AttachmentUnavailable(Exception):
+    """The attachment storage can't be reached just now."""
+
+    text = "This file can't be fetched just now. Please try again in a few minutes."
+
+
+def attachment_response(attachment):
+    """The stored file as a download, never shown inline. The caller has
+    checked who may have it. Raises ``Http404`` when the file is gone and
+    ``AttachmentUnavailable`` when the storage is down."""
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("This file is no longer available.") from None
+    except Exception as error:  # the storage is down (S3 unreachable)
+        logger.error("Opening attachment %s failed", attachment.pk, exc_info=True)
+        raise AttachmentUnavailable from error
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from .attachments import orphan_files_delete
 from .notifications import SentNotMarked, email_notification, mark_emailed, unsent_notification_ids
-from .services import orphan_files_delete
 
 logger = logging.getLogger(__name__)
 

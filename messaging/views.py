@@ -5,79 +5,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F, Max, Window
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from marketplace.limits import rate_limited
-from sales.selectors import order_for_participant
-from sales.views import done, invalid, refuse
-
 from . import services
 from .emails import email_kind, read_unsubscribe_token
-from .forms import EmailPreferencesForm, MessageForm
-from .models import Attachment, EmailOptOut, Notification, NotificationKind
+from .forms import EmailPreferencesForm
+from .models import EmailOptOut, Notification, NotificationKind
 
 logger = logging.getLogger(__name__)
-
-
-@login_required
-@require_POST
-@rate_limited("message")
-def message_send(request, number):
-    order = order_for_participant(request.user, number)
-    form = MessageForm(request.POST, request.FILES, is_seller=order.seller_id == request.user.pk)
-    if not form.is_valid():
-        return invalid(request, order, message_form=form)
-    try:
-        services.message_send(
-            order=order,
-            sender=request.user,
-            body=form.cleaned_data["body"],
-            kind=form.cleaned_data.get("kind") or "message",
-            files=form.cleaned_data["files"],
-        )
-    except services.MessagingError as error:
-        return refuse(request, order, error)
-    messages.success(request, "Message sent.")
-    return done(request, f"{order.get_absolute_url()}#conversation")
-
-
-class AttachmentUnavailable(Exception):
-    """The attachment storage can't be reached just now."""
-
-    text = "This file can't be fetched just now. Please try again in a few minutes."
-
-
-def attachment_response(attachment):
-    """The stored file as a download, never shown inline. The caller has
-    checked who may have it. Raises ``Http404`` when the file is gone and
-    ``AttachmentUnavailable`` when the storage is down."""
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("This file is no longer available.") from None
-    except Exception as error:  # the storage is down (S3 unreachable)
-        logger.error("Opening attachment %s failed", attachment.pk, exc_info=True)
-        raise AttachmentUnavailable from error
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@login_required
-def attachment_download(request, number, pk):
-    """Serve a file only to the buyer and seller of its order."""
-    order = order_for_participant(request.user, number)
-    attachment = get_object_or_404(Attachment, pk=pk, message__order=order)
-    try:
-        return attachment_response(attachment)
-    except AttachmentUnavailable:
-        return refuse(request, order, AttachmentUnavailable.text)
 
 
 @login_required

@@ -7,15 +7,10 @@ from django.utils.html import format_html_join
 
 from accounts.templatetags.dates import when_text
 from marketplace.admin import ViewOnlyAdmin
+from sales.requests import CancellationRequest, ExtensionRequest
 
-from . import services
-from .models import (
-    TICKET_BODY_MAX,
-    CancellationRequest,
-    ExtensionRequest,
-    SupportTicket,
-    TicketStatus,
-)
+from . import tickets
+from .models import TICKET_BODY_MAX, SupportTicket, TicketStatus
 
 
 class RequestAdmin(ViewOnlyAdmin):
@@ -213,8 +208,8 @@ class SupportTicketAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         try:
-            services.ticket_reply(ticket=obj, author=request.user, body=form.cleaned_data["reply"])
-        except services.RequestError as error:
+            tickets.ticket_reply(ticket=obj, author=request.user, body=form.cleaned_data["reply"])
+        except tickets.TicketError as error:
             # Closed by someone else since the page was opened: the form
             # checked a ticket that was not locked yet.
             request._ticket_reply_refused = str(error)
@@ -244,5 +239,5 @@ class SupportTicketAdmin(admin.ModelAdmin):
     @admin.action(description="Close the selected tickets", permissions=["change"])
     def close_tickets(self, request, queryset):
         for ticket in queryset.exclude(status=TicketStatus.CLOSED):
-            services.ticket_close(ticket=ticket, staff=request.user)
+            tickets.ticket_close(ticket=ticket, staff=request.user)
         self.message_user(request, "Tickets closed.")

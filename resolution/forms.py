@@ -2,36 +2,10 @@ from django import forms
 from django.db.models import Q
 
 from marketplace.forms import PageForm
+from sales.forms import ExtensionRequestForm, ReasonField
 from sales.models import Order
 
-from .models import EXTENSION_MAX_DAYS, EXTENSION_MIN_DAYS, TICKET_BODY_MAX
-
-
-class ReasonField(forms.CharField):
-    def __init__(self, *, required_message, **kwargs):
-        kwargs.setdefault("max_length", 1000)
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
-        super().__init__(error_messages={"required": required_message}, **kwargs)
-
-
-class ExtensionRequestForm(PageForm):
-    id_prefix = "extension"
-
-    days = forms.IntegerField(
-        label="More days",
-        min_value=EXTENSION_MIN_DAYS,
-        max_value=EXTENSION_MAX_DAYS,
-        error_messages={
-            "required": "How many more days do you need?",
-            "invalid": f"Enter a whole number of days, {EXTENSION_MIN_DAYS} to {EXTENSION_MAX_DAYS}.",
-            "min_value": f"Ask for at least {EXTENSION_MIN_DAYS} day.",
-            "max_value": f"Ask for at most {EXTENSION_MAX_DAYS} days.",
-        },
-    )
-    reason = ReasonField(
-        label="Why do you need more time?",
-        required_message="Tell the buyer why you need more time.",
-    )
+from .models import TICKET_BODY_MAX
 
 
 class VacationForm(ExtensionRequestForm):
@@ -41,24 +15,6 @@ class VacationForm(ExtensionRequestForm):
         label="Message to your buyers",
         required_message="Tell your buyers why you need more time.",
         initial="I'm away for a few days and need a little more time. Thank you for understanding!",
-    )
-
-
-class CancellationRequestForm(PageForm):
-    id_prefix = "cancellation"
-
-    reason = ReasonField(
-        label="Why cancel?", required_message="Give a reason for the cancellation."
-    )
-
-
-class LateCancelForm(PageForm):
-    id_prefix = "late_cancel"
-
-    reason = ReasonField(
-        label="Why cancel it now?",
-        required_message="Give a reason for the cancellation.",
-        initial="The order is long past its due date.",
     )
 
 

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from .models import CancellationRequest, ExtensionRequest, RequestState
+from sales.requests import CancellationRequest, ExtensionRequest, RequestState
 
 
 def _unanswered(model, *, now, limit):

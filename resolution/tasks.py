@@ -9,9 +9,10 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from sales import request_services
 from sales.tasks import run_scan
 
-from . import selectors, services
+from . import selectors, support_email
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def _act(service):
 def expire_extension_requests():
     """Extension requests unanswered for REQUEST_ANSWER_HOURS expire."""
     return run_scan(
-        selectors.extension_requests_unanswered, _act(services.extension_request_expire)
+        selectors.extension_requests_unanswered, _act(request_services.extension_request_expire)
     )
 
 
@@ -35,7 +36,8 @@ def expire_extension_requests():
 def carry_out_cancellation_requests():
     """Cancellation requests unanswered for REQUEST_ANSWER_HOURS are carried out."""
     return run_scan(
-        selectors.cancellation_requests_unanswered, _act(services.cancellation_request_carry_out)
+        selectors.cancellation_requests_unanswered,
+        _act(request_services.cancellation_request_carry_out),
     )
 
 
@@ -50,16 +52,18 @@ def carry_out_cancellation_requests():
 def email_support(message_id):
     """E-mail SUPPORT_EMAIL about a new ticket or a user's reply; safe to run
     twice (the second finds it claimed or sent)."""
-    return services.support_email_send(message_id)
+    return support_email.support_email_send(message_id)
 
 
 @shared_task
 def sweep_support_emails():
     """Send the e-mails to support that the after-commit task could not."""
     sent = 0
-    for pk in services.support_emails_unsent(now=timezone.now(), limit=settings.SCAN_BATCH_SIZE):
+    for pk in support_email.support_emails_unsent(
+        now=timezone.now(), limit=settings.SCAN_BATCH_SIZE
+    ):
         try:
-            sent += services.support_email_send(pk)
+            sent += support_email.support_email_send(pk)
         except OSError:
             # SMTP errors are OSErrors: one address, so the rest would fail the same way.
             logger.warning(

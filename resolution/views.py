@@ -6,31 +6,21 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from marketplace.limits import rate_limited
+from sales import request_services
+from sales.forms import CancellationRequestForm, ExtensionRequestForm, LateCancelForm
 from sales.models import State
+from sales.pages import order_form_action, refuse
+from sales.requests import CancellationRequest, ExtensionRequest, RequestState
 from sales.selectors import order_for_participant
 from sales.services import (
     OrderActionError,
     order_cancel_very_late,
     order_cancel_very_late_check_allowed,
 )
-from sales.views import order_form_action, refuse
 
-from . import services
-from .forms import (
-    CancellationRequestForm,
-    ExtensionRequestForm,
-    LateCancelForm,
-    TicketForm,
-    TicketReplyForm,
-    VacationForm,
-)
-from .models import (
-    CancellationRequest,
-    ExtensionRequest,
-    RequestState,
-    SupportTicket,
-    TicketStatus,
-)
+from . import tickets
+from .forms import TicketForm, TicketReplyForm, VacationForm
+from .models import SupportTicket, TicketStatus
 
 
 def _request_for(order, model, pk):
@@ -45,9 +35,9 @@ def extension_create(request, number):
     return order_form_action(
         request,
         number,
-        check=services.extension_request_check_allowed,
+        check=request_services.extension_request_check_allowed,
         form=lambda order: ("extension_form", ExtensionRequestForm(request.POST)),
-        act=lambda order, form: services.extension_request_create(
+        act=lambda order, form: request_services.extension_request_create(
             order=order,
             actor=request.user,
             days=form.cleaned_data["days"],
@@ -58,14 +48,17 @@ def extension_create(request, number):
 
 
 _EXTENSION_ANSWERS = {
-    "approve": (services.extension_request_approve, "Approved: the due date moved."),
-    "decline": (services.extension_request_decline, "Declined: the due date stays."),
-    "withdraw": (services.extension_request_withdraw, "Extension request withdrawn."),
+    "approve": (request_services.extension_request_approve, "Approved: the due date moved."),
+    "decline": (request_services.extension_request_decline, "Declined: the due date stays."),
+    "withdraw": (request_services.extension_request_withdraw, "Extension request withdrawn."),
 }
 _CANCELLATION_ANSWERS = {
-    "accept": (services.cancellation_request_accept, "The order was canceled by mutual agreement."),
-    "decline": (services.cancellation_request_decline, "Declined: the order goes on."),
-    "withdraw": (services.cancellation_request_withdraw, "Cancellation request withdrawn."),
+    "accept": (
+        request_services.cancellation_request_accept,
+        "The order was canceled by mutual agreement.",
+    ),
+    "decline": (request_services.cancellation_request_decline, "Declined: the order goes on."),
+    "withdraw": (request_services.cancellation_request_withdraw, "Cancellation request withdrawn."),
 }
 
 
@@ -102,9 +95,9 @@ def cancellation_create(request, number):
     return order_form_action(
         request,
         number,
-        check=services.cancellation_request_check_allowed,
+        check=request_services.cancellation_request_check_allowed,
         form=lambda order: ("cancellation_form", CancellationRequestForm(request.POST)),
-        act=lambda order, form: services.cancellation_request_create(
+        act=lambda order, form: request_services.cancellation_request_create(
             order=order, actor=request.user, reason=form.cleaned_data["reason"]
         ),
         success="Cancellation request sent: the other party has been asked.",
@@ -156,7 +149,7 @@ def vacation(request):
     form = VacationForm(request.POST or None)
     active = request.user.sales.filter(state=State.ACTIVE).count()
     if request.method == "POST" and form.is_valid():
-        created, skipped = services.extension_request_vacation(
+        created, skipped = request_services.extension_request_vacation(
             seller=request.user, days=form.cleaned_data["days"], reason=form.cleaned_data["reason"]
         )
         if created:
@@ -184,7 +177,7 @@ def ticket_create(request):
     initial = {"order": request.GET.get("order", "")[:16]}
     form = TicketForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        ticket = services.ticket_create(
+        ticket = tickets.ticket_create(
             user=request.user,
             subject=form.cleaned_data["subject"],
             body=form.cleaned_data["body"],
@@ -229,10 +222,10 @@ def ticket_reply(request, pk):
         return _ticket_page(request, ticket, form, status=400)
     reopened = ticket.status == TicketStatus.CLOSED
     try:
-        message = services.ticket_reply(
+        message = tickets.ticket_reply(
             ticket=ticket, author=request.user, body=form.cleaned_data["body"]
         )
-    except services.RequestError as error:
+    except tickets.TicketError as error:
         messages.error(request, str(error))
         return redirect("resolution:ticket_detail", pk=ticket.pk)
     sent = (

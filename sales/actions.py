@@ -8,9 +8,7 @@ late)."""
 from dataclasses import dataclass
 from functools import partial
 
-from resolution import services as resolution_services
-
-from . import services
+from . import request_services, services
 from .models import State
 
 
@@ -24,8 +22,8 @@ CHECKS = {
     "accept": _transition("accept"),
     "request_revision": _transition("request_revision"),
     "late_cancel": services.order_cancel_very_late_check_allowed,
-    "extension_request": resolution_services.extension_request_check_allowed,
-    "cancellation_request": resolution_services.cancellation_request_check_allowed,
+    "extension_request": request_services.extension_request_check_allowed,
+    "cancellation_request": request_services.cancellation_request_check_allowed,
 }
 
 

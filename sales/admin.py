@@ -26,14 +26,10 @@ from django_fsm.admin import FSMAdminMixin
 
 from accounts.templatetags.dates import when_text
 from marketplace.admin import ViewOnlyAdmin
+from messaging.attachments import AttachmentUnavailable, attachment_response
 from messaging.models import Attachment, Message
-from messaging.views import AttachmentUnavailable, attachment_response
-from resolution.models import (
-    CancellationRequest,
-    ExtensionRequest,
-    RequestState,
-    SupportTicket,
-)
+from resolution.models import SupportTicket
+from sales.requests import CancellationRequest, ExtensionRequest, RequestState
 
 from . import services
 from .models import (

@@ -4,6 +4,8 @@ from marketplace.forms import PageForm
 from messaging.forms import AttachmentsField
 from messaging.models import MAX_BODY
 
+from .requests import EXTENSION_MAX_DAYS, EXTENSION_MIN_DAYS
+
 
 class RequirementsForm(PageForm):
     """One required answer per question the Job asks."""
@@ -60,4 +62,52 @@ class SupportCancelForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Both the buyer and the seller see this reason.",
         error_messages={"required": "Give a reason for the cancellation."},
+    )
+
+
+# -- the Resolution Center's requests, on the order page -------------------------
+
+
+class ReasonField(forms.CharField):
+    def __init__(self, *, required_message, **kwargs):
+        kwargs.setdefault("max_length", 1000)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
+        super().__init__(error_messages={"required": required_message}, **kwargs)
+
+
+class ExtensionRequestForm(PageForm):
+    id_prefix = "extension"
+
+    days = forms.IntegerField(
+        label="More days",
+        min_value=EXTENSION_MIN_DAYS,
+        max_value=EXTENSION_MAX_DAYS,
+        error_messages={
+            "required": "How many more days do you need?",
+            "invalid": f"Enter a whole number of days, {EXTENSION_MIN_DAYS} to {EXTENSION_MAX_DAYS}.",
+            "min_value": f"Ask for at least {EXTENSION_MIN_DAYS} day.",
+            "max_value": f"Ask for at most {EXTENSION_MAX_DAYS} days.",
+        },
+    )
+    reason = ReasonField(
+        label="Why do you need more time?",
+        required_message="Tell the buyer why you need more time.",
+    )
+
+
+class CancellationRequestForm(PageForm):
+    id_prefix = "cancellation"
+
+    reason = ReasonField(
+        label="Why cancel?", required_message="Give a reason for the cancellation."
+    )
+
+
+class LateCancelForm(PageForm):
+    id_prefix = "late_cancel"
+
+    reason = ReasonField(
+        label="Why cancel it now?",
+        required_message="Give a reason for the cancellation.",
+        initial="The order is long past its due date.",
     )

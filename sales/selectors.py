@@ -28,7 +28,7 @@ from django.utils import timezone
 from accounts.models import User
 from jobs.models import Job
 from messaging.models import Message
-from resolution.models import CancellationRequest, ExtensionRequest, RequestState
+from sales.requests import CancellationRequest, ExtensionRequest, RequestState
 
 from .models import NUMBER_ALPHABET, NUMBER_LENGTH, Order, OrderCount, State, clock_q
 

@@ -14,9 +14,14 @@ from django_fsm import can_proceed
 
 from jobs.models import Job
 from messaging.models import MessageKind, NotificationKind
-from messaging.notifications import notify
-from messaging.services import attachments_stored, message_create, order_notices_mark_read
-from resolution.models import CancellationRequest, ExtensionRequest, RequestState
+from messaging.outbox import notify
+from messaging.services import (
+    MessagingError,
+    attachments_stored,
+    message_create,
+    order_notices_mark_read,
+)
+from sales.requests import CancellationRequest, ExtensionRequest, RequestState
 
 from .counts import order_counts_move
 from .models import (
@@ -318,7 +323,7 @@ def order_deliver(*, order: Order, actor, message: str, files=()) -> Order:
         order, event = _run_transition(
             order, "deliver", actor=actor, event_kind=EventKind.DELIVERED, now=timezone.now()
         )
-        message_create(
+        _conversation_add(
             order=order,
             sender=actor,
             kind=MessageKind.DELIVERY,
@@ -418,10 +423,12 @@ def order_cancel(
     by: str = CancelBy.SUPPORT,
     requested_by=None,
     expected_state=None,
+    guard=None,
     now=None,
 ) -> Order:
     """Cancel an order with a reason. Support cancels directly; other paths
-    (mutual agreement, a very late order) check their own rules first.
+    (mutual agreement, a very late order) check their own rules first, or
+    pass them as ``guard(locked)``, run under the lock.
 
     Pass ``expected_state`` (the state the actor saw) to refuse if the order
     moved on meanwhile. Raises ``OrderActionError``; locks the order.
@@ -436,6 +443,7 @@ def order_cancel(
             actor=actor,
             check_actor=(by == CancelBy.SUPPORT),
             expected_state=expected_state,
+            guard=guard,
             event_kind=EventKind.CANCELED,
             event_data={"reason": reason, "by": by},
             reason=reason,
@@ -458,12 +466,14 @@ def order_cancel(
 
 def order_cancel_very_late(*, order: Order, actor, reason: str) -> Order:
     """The buyer cancels alone an order more than VERY_LATE_HOURS past due."""
-    with transaction.atomic():
-        locked = order_lock(order)
-        order_cancel_very_late_check_allowed(order=locked, actor=actor)
-        return order_cancel(
-            order=locked, actor=actor, reason=reason, by=CancelBy.BUYER_LATE, requested_by=actor
-        )
+    return order_cancel(
+        order=order,
+        actor=actor,
+        reason=reason,
+        by=CancelBy.BUYER_LATE,
+        requested_by=actor,
+        guard=lambda locked: order_cancel_very_late_check_allowed(order=locked, actor=actor),
+    )
 
 
 def order_cancel_very_late_check_allowed(*, order: Order, actor, now=None) -> None:
@@ -589,3 +599,54 @@ def order_send_requirements_reminder(*, order_id, now=None) -> bool:
             f"requirements to start it; the {order.delivery_days}-day delivery time starts then.",
         )
     return True
+
+
+# -- the conversation ---------------------------------------------------------
+
+
+def _conversation_add(*, order: Order, sender, kind, body, attachments=()):
+    """A message on the order's conversation; the seller's first one also
+    stamps the order (the Priority tab's "new, not answered yet" ends)."""
+    message = message_create(
+        order=order, sender=sender, kind=kind, body=body, attachments=attachments
+    )
+    if sender.pk == order.seller_id and order.seller_first_message_at is None:
+        # Conditional: only the first message of the seller sets it.
+        Order.objects.filter(pk=order.pk, seller_first_message_at=None).update(
+            seller_first_message_at=message.created_at
+        )
+    return message
+
+
+def message_send(*, order: Order, sender, body: str, kind: str = MessageKind.MESSAGE, files=()):
+    """Post a plain message or (seller only) a progress update, and tell the
+    other party. Raises ``MessagingError``."""
+    role = order.role_of(sender)
+    if role is None:
+        raise MessagingError("Only the buyer and the seller can write in this conversation.")
+    if kind == MessageKind.UPDATE and role != "seller":
+        raise MessagingError("Only the seller can send progress updates.")
+    if kind not in (MessageKind.MESSAGE, MessageKind.UPDATE):
+        raise MessagingError("Deliveries are sent with the Deliver button.")
+    with attachments_stored(files) as attachments, transaction.atomic():
+        message = _conversation_add(
+            order=order, sender=sender, kind=kind, body=body, attachments=attachments
+        )
+        label = "a progress update" if kind == MessageKind.UPDATE else "a message"
+        notify(
+            recipients=[order.other_party(sender)],
+            kind=NotificationKind.MESSAGE,
+            key=f"message:{message.pk}",
+            order=order,
+            text=f"{sender.display_name} sent {label} on order #{order.number}.",
+        )
+    return message
+
+
+def thread_mark_read(*, order: Order, user) -> None:
+    """The user opened the conversation: everything in it so far is read."""
+    now = timezone.now()
+    field = order.read_at_field(user)
+    Order.objects.filter(pk=order.pk).update(**{field: now})
+    setattr(order, field, now)
+    order_notices_mark_read(order=order, user=user, now=now)

@@ -26,4 +26,8 @@ urlpatterns = [
         name="order_request_revision",
     ),
     path("orders/<order_number:number>/accept/", views.order_accept, name="order_accept"),
+    path("orders/<order_number:number>/messages/", views.message_send, name="message_send"),
+    path(
+        "orders/<order_number:number>/files/<int:pk>/", views.attachment_download, name="attachment"
+    ),
 ]

@@ -8,9 +8,9 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from accounts.models import User
+from demo.management.commands.seed_demo import SUPPORT_PERMISSIONS
 from jobs.models import Job
 from sales.counts import order_counts_move
-from sales.management.commands.seed_demo import SUPPORT_PERMISSIONS
 from sales.models import Order, State, first_requirements_reminder
 
 PASSWORD = "pass-word-123"  # every factory-made user's

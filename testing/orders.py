@@ -1,7 +1,7 @@
 """Small steps and readings on an order that the tests of several apps share."""
 
-from resolution.services import cancellation_request_create, extension_request_create
 from sales.models import OrderEvent
+from sales.request_services import cancellation_request_create, extension_request_create
 
 
 def other_role(role):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from messaging.attachments import check_upload
-from messaging.services import message_send
+from sales.services import message_send
 
 # A valid 1x1 transparent PNG (signature, IHDR, IDAT, IEND with correct CRCs).
 PNG_BYTES = bytes.fromhex(

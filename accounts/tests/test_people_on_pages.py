@@ -4,9 +4,9 @@ username: the site menu, Job pages, the conversation, the Resolution Center."""
 import pytest
 from django.urls import reverse
 
-from messaging.services import message_send
-from resolution.services import cancellation_request_create
 from sales.models import State
+from sales.request_services import cancellation_request_create
+from sales.services import message_send
 from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from jobs.selectors import job_delivery_insight
 from messaging.models import Message, MessageKind
-from resolution.models import ExtensionRequest, RequestState
-from resolution.services import extension_request_approve, extension_request_create
 from sales.models import State
+from sales.request_services import extension_request_approve, extension_request_create
+from sales.requests import ExtensionRequest, RequestState
 from sales.services import order_deliver
 from testing.factories import JobFactory, OrderFactory, UserFactory
 

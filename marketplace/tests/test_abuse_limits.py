@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from marketplace.limits import UploadLimitMiddleware
 from messaging.models import Attachment, Message, Notification
-from resolution.models import CancellationRequest, ExtensionRequest, SupportTicket
+from resolution.models import SupportTicket
 from sales.models import State
+from sales.requests import CancellationRequest, ExtensionRequest
 from testing.factories import PASSWORD, OrderFactory, UserFactory
 from testing.uploads import stored_files
 
@@ -186,7 +187,7 @@ def test_messages_past_the_limit_get_429_and_nothing_is_written(client, settings
     settings.RATE_LIMITS = settings.RATE_LIMITS | {"message": "3/600"}
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(order.buyer)
-    url = reverse("messaging:message_send", args=[order.number])
+    url = reverse("sales:message_send", args=[order.number])
 
     for i in range(3):
         assert client.post(url, {"body": f"Hello {i}"}).status_code == 302
@@ -205,7 +206,7 @@ def test_the_limit_is_a_window_it_opens_again(client, settings):
     settings.RATE_LIMITS = settings.RATE_LIMITS | {"message": "1/600"}
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(order.buyer)
-    url = reverse("messaging:message_send", args=[order.number])
+    url = reverse("sales:message_send", args=[order.number])
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         assert client.post(url, {"body": "First"}).status_code == 302
@@ -228,7 +229,7 @@ def test_with_the_shared_cache_unreachable_messages_still_go_through(client, set
     settings.RATE_LIMITS = settings.RATE_LIMITS | {"message": "1/600"}
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(order.buyer)
-    url = reverse("messaging:message_send", args=[order.number])
+    url = reverse("sales:message_send", args=[order.number])
 
     assert client.post(url, {"body": "First"}).status_code == 302
     assert client.post(url, {"body": "Second"}).status_code == 302
@@ -304,7 +305,7 @@ def test_an_oversize_file_is_stopped_while_streaming_with_a_clear_message(client
     big = SimpleUploadedFile("huge.txt", b"a" * (5 * 1024 * 1024), content_type="text/plain")
 
     response = client.post(
-        reverse("messaging:message_send", args=[order.number]), {"body": "Files", "files": [big]}
+        reverse("sales:message_send", args=[order.number]), {"body": "Files", "files": [big]}
     )
 
     assert response.status_code == 400
@@ -325,7 +326,7 @@ def test_a_file_at_the_limit_still_uploads(client, settings):
     fits = SimpleUploadedFile("fits.txt", b"a" * (100 * 1024), content_type="text/plain")
 
     response = client.post(
-        reverse("messaging:message_send", args=[order.number]), {"body": "Files", "files": [fits]}
+        reverse("sales:message_send", args=[order.number]), {"body": "Files", "files": [fits]}
     )
 
     assert response.status_code == 302
@@ -339,7 +340,7 @@ def test_a_body_announced_too_large_is_refused_before_it_is_read(client, setting
     big = SimpleUploadedFile("big.txt", b"a" * (200 * 1024), content_type="text/plain")
 
     response = client.post(
-        reverse("messaging:message_send", args=[order.number]), {"body": "Files", "files": [big]}
+        reverse("sales:message_send", args=[order.number]), {"body": "Files", "files": [big]}
     )
 
     assert response.status_code == 413

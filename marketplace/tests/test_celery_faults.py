@@ -24,9 +24,9 @@ from django.utils import timezone
 from conftest import _missing
 from marketplace.celery import app
 from messaging.models import Message, Notification, NotificationKind
-from messaging.services import message_send
 from sales import selectors
 from sales.models import EventKind, Order, OrderEvent, State
+from sales.services import message_send
 from sales.tasks import auto_complete_deliveries
 from testing.factories import OrderFactory
 from testing.processes import (
@@ -72,7 +72,7 @@ def workers(tmp_path, redis_server):
 
 def _post_message(client, order, user, body):
     client.force_login(user)
-    return client.post(reverse("messaging:message_send", args=[order.number]), {"body": body})
+    return client.post(reverse("sales:message_send", args=[order.number]), {"body": body})
 
 
 # --- Redis stopped in the middle of a run -------------------------------------
@@ -169,7 +169,7 @@ def test_redis_frozen_while_ten_users_post_costs_each_its_timeout_and_no_error(
     results = [None] * len(orders)
 
     def run(i):
-        url = reverse("messaging:message_send", args=[orders[i].number])
+        url = reverse("sales:message_send", args=[orders[i].number])
         barrier.wait()
         results[i] = answered_within(
             bound, lambda: users[i].post(url, {"body": "Are you there?"}), what=f"post {i}"

@@ -95,7 +95,7 @@ def test_migrate_and_check_on_sqlite_print_no_warning(tmp_path):
 def test_the_covering_index_keeps_its_include_for_postgresql(tmp_path):
     # Only SQLite, which ignores INCLUDE, silences the check about it.
     index = next(i for i in Order._meta.indexes if i.name == "order_seller_state_due")
-    assert index.include == ("seller_first_message_at", "revisions_used")
+    assert index.include == ("seller_first_message_at", "revisions_used", "created_at")
     postgres = _env(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:5432/marketplace")
     silenced = _settings_in(postgres, "SILENCED_SYSTEM_CHECKS")["SILENCED_SYSTEM_CHECKS"]
     assert "models.W040" not in silenced

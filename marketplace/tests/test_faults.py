@@ -18,8 +18,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from messaging import services as messaging_services
 from messaging.models import Attachment, Message, Notification
+from sales import services as sales_services
 from sales.models import Order, OrderEvent, State
 from testing.factories import PASSWORD, OrderFactory
 from testing.processes import conninfo
@@ -88,7 +88,7 @@ def test_connection_killed_mid_write_gives_a_clear_page_no_partial_write_and_rec
     browser.log_in(order.buyer.username)
     before = _counts()
 
-    real_notify = messaging_services.notify
+    real_notify = sales_services.notify
     killed = []
 
     def notify_then_lose_the_database(**kwargs):
@@ -99,7 +99,7 @@ def test_connection_killed_mid_write_gives_a_clear_page_no_partial_write_and_rec
             killed.append(connection.connection.info.backend_pid)
             _terminate(killed[0])
 
-    monkeypatch.setattr(messaging_services, "notify", notify_then_lose_the_database)
+    monkeypatch.setattr(sales_services, "notify", notify_then_lose_the_database)
 
     status, page, _ = browser.post_message(order, "Is this saved?")
 
@@ -164,7 +164,6 @@ def test_connection_killed_between_requests_is_replaced_without_an_error(client)
 
 def test_a_delivery_whose_commit_fails_leaves_no_file_and_no_state_change(monkeypatch):
     """The same fault on the deliver path, with a file: no orphan file on disk."""
-    from sales import services as sales_services
 
     order = OrderFactory(state=State.ACTIVE)
     real_notify_event = sales_services._notify_event

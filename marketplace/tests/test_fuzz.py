@@ -34,10 +34,12 @@ from hypothesis import strategies as st
 from accounts.models import User
 from jobs.models import Job
 from messaging.models import Attachment, Message, Notification
-from messaging.services import message_send
-from resolution import services as resolution_services
-from resolution.models import CancellationRequest, ExtensionRequest, SupportTicket
+from resolution import tickets as resolution_tickets
+from resolution.models import SupportTicket
+from sales import request_services as resolution_services
 from sales.models import Order, OrderEvent, State
+from sales.requests import CancellationRequest, ExtensionRequest
+from sales.services import message_send
 from testing.factories import JobFactory, OrderFactory, UserFactory
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "9"))
@@ -140,9 +142,7 @@ def world(db, django_settings_for_fuzz):
         order=orders["delivered"], actor=seller, reason="Can't finish"
     )
     message_send(order=orders["active"], sender=buyer, body="Hello")
-    ticket = resolution_services.ticket_create(
-        user=buyer, subject="Help", body="Please", order=None
-    )
+    ticket = resolution_tickets.ticket_create(user=buyer, subject="Help", body="Please", order=None)
     users = {"seller": seller, "buyer": buyer, "stranger": stranger, "staff": staff}
     return {
         "users": users,
@@ -277,7 +277,7 @@ ORDER_FORMS = [
     ("sales:order_deliver", "active", ["message"]),
     ("sales:order_request_revision", "delivered", ["message"]),
     ("sales:order_accept", "delivered", []),
-    ("messaging:message_send", "active", ["body", "kind"]),
+    ("sales:message_send", "active", ["body", "kind"]),
     ("resolution:extension_create", "very_late", ["days", "reason"]),
     ("resolution:cancellation_create", "active", ["reason"]),
     ("resolution:late_cancel", "very_late", ["reason"]),
@@ -295,7 +295,7 @@ def test_order_forms_never_crash_and_bad_input_changes_nothing(
     @FUZZ
     @given(
         data=_form(fields),
-        files=_files if name in ("sales:order_deliver", "messaging:message_send") else st.just([]),
+        files=_files if name in ("sales:order_deliver", "sales:message_send") else st.just([]),
         number=st.one_of(st.sampled_from(numbers), _text.filter(lambda t: "/" not in t and t)),
         which=st.sampled_from([order_key, *world["orders"]]),
     )
@@ -462,7 +462,7 @@ def test_order_pages_and_downloads_with_any_number_or_params(world, role):
     def run(number, name, data, pk):
         try:
             url = reverse(name, args=[number])
-            download = reverse("messaging:attachment", args=[number, pk])
+            download = reverse("sales:attachment", args=[number, pk])
         except Exception:
             return
         for target in (url, download):

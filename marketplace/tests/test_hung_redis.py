@@ -57,7 +57,7 @@ def test_a_hung_broker_costs_a_post_its_timeout_and_the_sweep_sends_later(
     caplog.set_level(logging.INFO, logger="outage")
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(order.buyer)
-    url = reverse("messaging:message_send", args=[order.number])
+    url = reverse("sales:message_send", args=[order.number])
 
     response = answered_within(
         settings.REDIS_TIMEOUT + MARGIN,

@@ -78,7 +78,7 @@ def test_a_hung_rate_limit_cache_costs_one_timeout_and_one_line_per_back_off(
     caplog.set_level(logging.INFO, logger="outage")
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(order.buyer)
-    url = reverse("messaging:message_send", args=[order.number])
+    url = reverse("sales:message_send", args=[order.number])
 
     def post(body):
         return answered_within(1.0 + MARGIN, lambda: client.post(url, {"body": body}), what=body)
@@ -115,7 +115,7 @@ def test_a_broker_outage_is_logged_once_per_back_off_not_per_post(client, caplog
     caplog.set_level(logging.INFO, logger="outage")
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(order.seller)
-    url = reverse("messaging:message_send", args=[order.number])
+    url = reverse("sales:message_send", args=[order.number])
     old_url = app.conf.broker_url
     app.conf.task_always_eager = False
     use_broker("redis://127.0.0.1:1/0")  # refused: nobody listens there

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging.services import message_send
-from resolution.services import cancellation_request_create, extension_request_create
 from sales.models import State
+from sales.request_services import cancellation_request_create, extension_request_create
+from sales.services import message_send
 from testing.factories import JobFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db

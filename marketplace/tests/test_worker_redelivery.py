@@ -19,12 +19,12 @@ from django.core import mail
 from django.utils import timezone
 
 from marketplace.celery import app
-from messaging import notifications
+from messaging import notifications, outbox
 from messaging.models import Notification, NotificationKind
-from messaging.services import message_send
 from messaging.tasks import send_notification_email
 from sales import services as sales_services
 from sales.models import EventKind, OrderEvent, State
+from sales.services import message_send
 from sales.tasks import auto_complete_deliveries, flag_late
 from testing.factories import OrderFactory
 
@@ -101,7 +101,7 @@ def test_a_late_scan_redelivered_after_it_committed_notifies_once():
 def test_an_email_task_redelivered_after_it_sent_does_not_send_again(monkeypatch):
     order = OrderFactory(state=State.ACTIVE)
     # Keep the after-commit task from running: the tests below play the worker.
-    monkeypatch.setattr(notifications, "enqueue_emails", lambda pks: None)
+    monkeypatch.setattr(outbox, "enqueue_emails", lambda pks: None)
     message_send(order=order, sender=order.buyer, body="Hello")
     notice = Notification.objects.get(order=order, kind=NotificationKind.MESSAGE)
 
@@ -114,7 +114,7 @@ def test_an_email_task_killed_after_its_claim_is_sent_once_by_the_redelivery(mon
     settings.EMAIL_CLAIM_MINUTES = 10
     order = OrderFactory(state=State.ACTIVE)
     # Keep the after-commit task from running: the tests below play the worker.
-    monkeypatch.setattr(notifications, "enqueue_emails", lambda pks: None)
+    monkeypatch.setattr(outbox, "enqueue_emails", lambda pks: None)
     message_send(order=order, sender=order.seller, body="Started")
     notice = Notification.objects.get(order=order, kind=NotificationKind.MESSAGE)
 

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from messaging.models import Attachment, Message, Notification
-from messaging.services import message_send
 from sales.models import State
+from sales.services import message_send
 from testing.factories import OrderFactory, UserFactory
 from testing.uploads import (
     ELF_BYTES,
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 def _post(client, user, order, files, body="See attached."):
     client.force_login(user)
     return client.post(
-        reverse("messaging:message_send", args=[order.number]), {"body": body, "files": files}
+        reverse("sales:message_send", args=[order.number]), {"body": body, "files": files}
     )
 
 
@@ -181,7 +181,7 @@ def shared_file():
 
 
 def _download_url(order, attachment):
-    return reverse("messaging:attachment", args=[order.number, attachment.pk])
+    return reverse("sales:attachment", args=[order.number, attachment.pk])
 
 
 @pytest.mark.parametrize("role", ["buyer", "seller"])

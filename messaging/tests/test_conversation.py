@@ -5,8 +5,9 @@ import pytest
 from django.urls import reverse
 
 from messaging.models import Message, MessageKind, Notification, NotificationKind
-from messaging.services import MessagingError, message_send
+from messaging.services import MessagingError
 from sales.models import State
+from sales.services import message_send
 from testing.factories import OrderFactory, UserFactory
 from testing.pages import order_page
 from testing.uploads import png, stored_files, txt
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _send_url(order):
-    return reverse("messaging:message_send", args=[order.number])
+    return reverse("sales:message_send", args=[order.number])
 
 
 def _post(client, user, order, data):

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from messaging import notifications, tasks
 from messaging.models import Notification
-from messaging.services import message_send
 from messaging.tasks import send_notification_email, sweep_unsent_notifications
 from sales.models import State
+from sales.services import message_send
 from testing.factories import OrderFactory
 
 

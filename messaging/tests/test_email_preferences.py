@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from messaging.emails import UNSUBSCRIBE_SALT, unsubscribe_token
 from messaging.models import EmailOptOut, Notification, NotificationKind
-from messaging.services import message_send
 from messaging.tasks import sweep_unsent_notifications
 from sales.models import State
+from sales.services import message_send
 from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

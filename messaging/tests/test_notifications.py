@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from messaging import notifications
 from messaging.models import Message, Notification, NotificationKind
-from messaging.notifications import notify
+from messaging.outbox import notify
 from messaging.tasks import sweep_unsent_notifications
-from resolution.services import extension_request_create
 from sales.models import State
+from sales.request_services import extension_request_create
 from testing.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +167,7 @@ def test_anonymous_is_sent_to_log_in(client, method, name, args):
 def test_opening_the_order_marks_its_message_notices_read(client):
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(order.buyer)
-    client.post(reverse("messaging:message_send", args=[order.number]), {"body": "Hi"})
+    client.post(reverse("sales:message_send", args=[order.number]), {"body": "Hi"})
     unrelated = _notice(order.seller, "Unrelated")
     client.force_login(order.seller)
 
@@ -199,7 +199,7 @@ def _sweep_later():
 
 def _send(client, order, body="Is the draft ready?"):
     client.force_login(order.buyer)
-    return client.post(reverse("messaging:message_send", args=[order.number]), {"body": body})
+    return client.post(reverse("sales:message_send", args=[order.number]), {"body": body})
 
 
 def test_notify_twice_sends_one_email(django_capture_on_commit_callbacks, mailoutbox):

@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from messaging.models import Notification, NotificationKind
-from messaging.notifications import notify
-from messaging.services import message_send
-from resolution import services as resolution
+from messaging.outbox import notify
+from resolution import tickets as resolution_tickets
+from sales import request_services as resolution
 from sales import services as sales
 from sales.models import State
+from sales.services import message_send
 from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -126,10 +127,10 @@ def test_stranger_opening_another_order_gets_404_and_clears_nothing(client):
 def test_opening_the_order_leaves_a_ticket_answer_about_it_unread(client):
     # The answer is read on the ticket's page, which the order page doesn't show.
     order = OrderFactory(state=State.ACTIVE)
-    ticket = resolution.ticket_create(
+    ticket = resolution_tickets.ticket_create(
         user=order.buyer, subject="Refund?", body="Can I get a refund?", order=order
     )
-    resolution.ticket_reply(ticket=ticket, author=UserFactory(is_staff=True), body="Yes.")
+    resolution_tickets.ticket_reply(ticket=ticket, author=UserFactory(is_staff=True), body="Yes.")
     client.force_login(order.buyer)
 
     assert _badge(client.get(order.get_absolute_url()).content.decode()) == 1

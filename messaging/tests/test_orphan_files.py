@@ -11,10 +11,11 @@ from django.core.files.storage import storages
 from django.urls import reverse
 from django.utils import timezone
 
+from messaging.attachments import orphan_files_delete
 from messaging.models import attachment_storage
-from messaging.services import message_send, orphan_files_delete
 from messaging.tasks import sweep_orphan_files
 from sales.models import State
+from sales.services import message_send
 from testing.factories import OrderFactory
 from testing.uploads import PNG_BYTES, png
 
@@ -46,7 +47,7 @@ def test_the_daily_sweep_deletes_orphans_and_keeps_attachments(client):
     assert not _exists(orphan)
     assert _exists(kept.file.name)
     client.force_login(order.buyer)
-    download = client.get(reverse("messaging:attachment", args=[order.number, kept.pk]))
+    download = client.get(reverse("sales:attachment", args=[order.number, kept.pk]))
     assert b"".join(download.streaming_content) == PNG_BYTES
 
 

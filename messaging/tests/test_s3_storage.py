@@ -17,7 +17,7 @@ def test_an_attachment_goes_to_the_bucket_and_comes_back_through_the_view(client
     client.force_login(order.seller)
 
     response = client.post(
-        reverse("messaging:message_send", args=[order.number]),
+        reverse("sales:message_send", args=[order.number]),
         {"body": "Draft", "kind": "update", "files": [png("draft.png")]},
     )
 
@@ -27,7 +27,7 @@ def test_an_attachment_goes_to_the_bucket_and_comes_back_through_the_view(client
     assert keys == [attachment.file.name] and "draft" not in attachment.file.name
 
     client.force_login(order.buyer)
-    download = client.get(reverse("messaging:attachment", args=[order.number, attachment.pk]))
+    download = client.get(reverse("sales:attachment", args=[order.number, attachment.pk]))
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == PNG_BYTES
     assert 'filename="draft.png"' in download["Content-Disposition"]

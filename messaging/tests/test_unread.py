@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def _post(client, user, order, body):
     client.force_login(user)
-    response = client.post(reverse("messaging:message_send", args=[order.number]), {"body": body})
+    response = client.post(reverse("sales:message_send", args=[order.number]), {"body": body})
     assert response.status_code == 302
 
 

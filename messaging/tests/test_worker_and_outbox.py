@@ -13,9 +13,9 @@ from marketplace import outages
 from marketplace.celery import app
 from messaging import notifications
 from messaging.models import Notification
-from messaging.services import message_send
 from messaging.tasks import sweep_unsent_notifications
 from sales.models import State
+from sales.services import message_send
 from testing.factories import OrderFactory
 from testing.processes import use_broker, wait_for
 
@@ -75,7 +75,7 @@ def test_with_the_broker_down_one_request_tries_it_once_not_per_notice(broker_do
     # A vacation request notifies the buyer of every active order: with the
     # broker gone, only the first publish is tried (each can take seconds).
     from messaging.tasks import send_notification_email
-    from resolution.services import extension_request_vacation
+    from sales.request_services import extension_request_vacation
 
     seller = OrderFactory(state=State.ACTIVE).seller
     OrderFactory.create_batch(3, state=State.ACTIVE, job__seller=seller)

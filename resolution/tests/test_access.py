@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from messaging.models import Notification
-from resolution import services
-from resolution.models import CancellationRequest, ExtensionRequest, RequestState
+from resolution import tickets
+from sales import request_services as services
 from sales.models import OrderEvent, State
+from sales.requests import CancellationRequest, ExtensionRequest, RequestState
 from testing.factories import OrderFactory, UserFactory
 from testing.orders import cancellation_asked, extension_asked
 from testing.pages import messages_of
@@ -320,7 +321,7 @@ def test_anonymous_vacation_post_sends_nothing(client):
 @pytest.mark.parametrize("who", ["buyer", "seller", "stranger", "staff"])
 def test_ticket_detail_is_only_for_its_author(client, who):
     order = OrderFactory()
-    ticket = services.ticket_create(user=order.buyer, subject="Help", body="Please", order=order)
+    ticket = tickets.ticket_create(user=order.buyer, subject="Help", body="Please", order=order)
     _login(client, order, who)
 
     response = client.get(reverse("resolution:ticket_detail", args=[ticket.pk]))
@@ -329,7 +330,7 @@ def test_ticket_detail_is_only_for_its_author(client, who):
 
 
 def test_anonymous_ticket_detail_is_sent_to_log_in(client):
-    ticket = services.ticket_create(user=UserFactory(), subject="Help", body="Please")
+    ticket = tickets.ticket_create(user=UserFactory(), subject="Help", body="Please")
     url = reverse("resolution:ticket_detail", args=[ticket.pk])
     response = client.get(url)
     assert response.status_code == 302
@@ -341,7 +342,7 @@ def test_resolution_center_shows_nobody_elses_requests(client, who):
     order = OrderFactory(state=State.ACTIVE)
     extension_asked(order)
     cancellation_asked(order)
-    services.ticket_create(user=order.buyer, subject="Buyer's private ticket", body="x")
+    tickets.ticket_create(user=order.buyer, subject="Buyer's private ticket", body="x")
     _login(client, order, who)
 
     html = client.get(reverse("resolution:center")).content.decode()

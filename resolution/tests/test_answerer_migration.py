@@ -3,7 +3,7 @@ party that did not ask; a new request names it by itself."""
 
 import pytest
 
-from resolution.models import CancellationRequest, ExtensionRequest
+from sales.requests import CancellationRequest, ExtensionRequest
 from testing.db import latest_migrations, migrate
 from testing.factories import OrderFactory
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from messaging.models import Notification
-from resolution import services
-from resolution.models import CancellationRequest, ExtensionRequest
+from sales import request_services as services
 from sales.models import OrderEvent, State
+from sales.requests import CancellationRequest, ExtensionRequest
 from testing.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db

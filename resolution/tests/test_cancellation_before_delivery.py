@@ -9,11 +9,11 @@ import time_machine
 from django.urls import reverse
 
 from messaging.models import Attachment, Message, MessageKind, Notification
-from resolution import services
-from resolution.models import CancellationRequest, RequestState
 from resolution.tasks import carry_out_cancellation_requests
+from sales import request_services as services
 from sales import services as sales_services
 from sales.models import CancelBy, EventKind, Order, OrderEvent, State
+from sales.requests import CancellationRequest, RequestState
 from testing.factories import OrderFactory, UserFactory
 from testing.pages import messages_of, order_page_html
 from testing.uploads import checked_png, png, stored_files

@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from resolution import services
-from resolution.models import CancellationRequest, ExtensionRequest, RequestState
+from sales import request_services as services
 from sales import services as sales_services
 from sales.models import CancelBy, EventKind, OrderEvent, State
+from sales.requests import CancellationRequest, ExtensionRequest, RequestState
 from testing.factories import OrderFactory
 from testing.orders import event_kinds, other_role
 from testing.pages import messages_of

@@ -7,10 +7,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from resolution import services
-from resolution.models import ExtensionRequest, RequestState
+from sales import request_services as services
 from sales import services as sales_services
 from sales.models import EventKind, Order, OrderEvent, State
+from sales.requests import ExtensionRequest, RequestState
 from testing.factories import OrderFactory
 from testing.orders import event_kinds
 from testing.pages import messages_of, order_page_html

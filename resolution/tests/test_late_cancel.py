@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from resolution import services
-from resolution.models import CancellationRequest, ExtensionRequest, RequestState
+from sales import request_services as services
 from sales.models import CancelBy, EventKind, OrderEvent, State
+from sales.requests import CancellationRequest, ExtensionRequest, RequestState
 from testing.factories import OrderFactory
 from testing.pages import messages_of
 

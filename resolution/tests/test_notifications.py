@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from messaging.models import Notification, NotificationKind
-from messaging.notifications import notify
-from resolution import services
+from messaging.outbox import notify
+from sales import request_services as services
 from sales.models import State
 from sales.services import order_cancel_very_late
 from testing.factories import OrderFactory, UserFactory

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from resolution import services
+from sales import request_services as services
 from sales.models import State
 from testing.factories import OrderFactory
 from testing.pages import order_page_html

@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 
 from messaging.models import Notification
-from resolution import services
-from resolution.models import CancellationRequest, ExtensionRequest, RequestState
+from sales import request_services as services
 from sales import services as sales_services
 from sales.models import EventKind, OrderEvent, State
+from sales.requests import CancellationRequest, ExtensionRequest, RequestState
 from testing.factories import OrderFactory
 from testing.racing import race_outcomes, slowed
 

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from resolution import services
+from resolution import tickets
+from sales import request_services as services
 from sales.models import State
 from testing.factories import JobFactory, OrderFactory, UserFactory
 from testing.pages import page_queries
@@ -84,13 +85,13 @@ def test_vacation_link_is_offered_to_sellers_with_active_orders(client):
 
 def test_own_tickets_are_listed(client):
     user = UserFactory()
-    services.ticket_create(user=user, subject="Where is my refund?", body="...")
-    services.ticket_create(user=UserFactory(), subject="Someone else's", body="...")
+    tickets.ticket_create(user=user, subject="Where is my refund?", body="...")
+    tickets.ticket_create(user=UserFactory(), subject="Someone else's", body="...")
 
-    tickets = _section(_html(client, user), "tickets-h")
+    section = _section(_html(client, user), "tickets-h")
 
-    assert "Where is my refund?" in tickets
-    assert "Someone else" not in tickets
+    assert "Where is my refund?" in section
+    assert "Someone else" not in section
 
 
 def test_queries_do_not_grow_with_the_number_of_requests(client):
@@ -118,7 +119,7 @@ def test_queries_do_not_grow_with_the_number_of_tickets(client):
 
     def add():
         order = OrderFactory(buyer=user)
-        services.ticket_create(user=user, subject="About my order", body="x", order=order)
+        tickets.ticket_create(user=user, subject="About my order", body="x", order=order)
 
     add()
     client.force_login(user)

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from messaging.models import Notification
-from resolution import services
+from resolution import tickets
 from resolution.models import SupportTicket, TicketStatus
 from testing.factories import OrderFactory, UserFactory
 from testing.pages import messages_of, ticket_admin_url
@@ -20,7 +20,7 @@ ANSWER = "We contacted the seller; you will hear from them today."
 
 
 def _ticket(user=None, subject="Where is my refund?", body="It has been a week."):
-    return services.ticket_create(user=user or UserFactory(), subject=subject, body=body)
+    return tickets.ticket_create(user=user or UserFactory(), subject=subject, body=body)
 
 
 def _refresh(ticket):
@@ -109,7 +109,7 @@ def test_an_empty_reply_is_refused_and_nothing_sent(client, support, reply):
 
 def test_a_closed_ticket_cannot_be_answered(client, support):
     ticket = _ticket()
-    services.ticket_close(ticket=ticket, staff=support)
+    tickets.ticket_close(ticket=ticket, staff=support)
     client.force_login(support)
 
     page = client.get(ticket_admin_url(ticket)).content.decode()
@@ -130,9 +130,9 @@ def test_a_reply_refused_by_the_service_does_not_claim_success(client, support, 
     client.force_login(support)
 
     def closed_meanwhile(**kwargs):
-        raise services.RequestError("This ticket is closed; it can't be answered any more.")
+        raise tickets.TicketError("This ticket is closed; it can't be answered any more.")
 
-    monkeypatch.setattr(services, "ticket_reply", closed_meanwhile)
+    monkeypatch.setattr(tickets, "ticket_reply", closed_meanwhile)
     response = client.post(
         ticket_admin_url(ticket), {"reply": ANSWER, "_save": "Send reply"}, follow=True
     )
@@ -196,12 +196,12 @@ def test_the_list_opens_on_tickets_waiting_for_staff_oldest_first(client, suppor
     older = _ticket(user, subject="Older question")
     _waiting_since(older, older.last_message_at - timedelta(days=2))
     answered = _ticket(user, subject="Answered question")
-    services.ticket_reply(ticket=answered, author=support, body=ANSWER)
+    tickets.ticket_reply(ticket=answered, author=support, body=ANSWER)
     closed = _ticket(user, subject="Closed question")
-    services.ticket_close(ticket=closed, staff=support)
+    tickets.ticket_close(ticket=closed, staff=support)
     reopened = _ticket(user, subject="Reopened question")
-    services.ticket_close(ticket=reopened, staff=support)
-    services.ticket_reply(ticket=reopened, author=user, body="Still broken.")
+    tickets.ticket_close(ticket=reopened, staff=support)
+    tickets.ticket_reply(ticket=reopened, author=user, body="Still broken.")
     client.force_login(support)
 
     html = client.get(LIST_URL).content.decode()
@@ -227,7 +227,7 @@ def test_the_list_opens_on_tickets_waiting_for_staff_oldest_first(client, suppor
 
 def test_admin_lists_and_searches_tickets(client, support):
     order = OrderFactory()
-    mine = services.ticket_create(
+    mine = tickets.ticket_create(
         user=order.buyer, subject="About my logo", body="Where is it?", order=order
     )
     other = _ticket(subject="Something else")
@@ -244,7 +244,7 @@ def test_admin_lists_and_searches_tickets(client, support):
 def test_close_action_closes_the_selected_tickets(client, support):
     user = UserFactory()
     chosen = [_ticket(user, subject="one"), _ticket(user, subject="two")]
-    services.ticket_reply(ticket=chosen[1], author=support, body=ANSWER)
+    tickets.ticket_reply(ticket=chosen[1], author=support, body=ANSWER)
     untouched = _ticket(user, subject="three")
     client.force_login(support)
 

@@ -3,7 +3,7 @@ ticket row, so a close or another reply at the same instant waits for it."""
 
 import pytest
 
-from resolution import services
+from resolution import tickets
 from resolution.models import TicketStatus
 from testing.factories import UserFactory
 from testing.racing import race, slowed
@@ -14,16 +14,16 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def slow_reply(monkeypatch):
     # Pause between "the ticket is not closed" and writing the new status.
-    slowed(monkeypatch, services, "_ticket_message_add")
+    slowed(monkeypatch, tickets, "_ticket_message_add")
 
 
 def test_a_staff_reply_and_a_close_at_once_leave_the_ticket_closed(slow_reply):
     staff = UserFactory(is_staff=True)
-    ticket = services.ticket_create(user=UserFactory(), subject="Refund", body="Where?")
+    ticket = tickets.ticket_create(user=UserFactory(), subject="Refund", body="Where?")
 
     (reply, _), (close, _) = race(
-        lambda: services.ticket_reply(ticket=ticket, author=staff, body="On its way."),
-        lambda: services.ticket_close(ticket=ticket, staff=staff),
+        lambda: tickets.ticket_reply(ticket=ticket, author=staff, body="On its way."),
+        lambda: tickets.ticket_close(ticket=ticket, staff=staff),
     )
 
     ticket.refresh_from_db()
@@ -36,11 +36,11 @@ def test_a_user_and_a_staff_reply_at_once_are_both_kept_and_the_later_one_sets_t
     slow_reply,
 ):
     user, staff = UserFactory(), UserFactory(is_staff=True)
-    ticket = services.ticket_create(user=user, subject="Refund", body="Where?")
+    ticket = tickets.ticket_create(user=user, subject="Refund", body="Where?")
 
     outcomes = race(
-        lambda: services.ticket_reply(ticket=ticket, author=user, body="Any news?"),
-        lambda: services.ticket_reply(ticket=ticket, author=staff, body="On its way."),
+        lambda: tickets.ticket_reply(ticket=ticket, author=user, body="Any news?"),
+        lambda: tickets.ticket_reply(ticket=ticket, author=staff, body="On its way."),
     )
 
     assert [status for status, _ in outcomes] == ["ok", "ok"]

@@ -14,7 +14,8 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from resolution import services, tasks
+from resolution import support_email as sender
+from resolution import tasks, tickets
 from resolution.models import TicketMessage
 from testing.factories import OrderFactory, UserFactory
 
@@ -31,7 +32,7 @@ def support_email(settings):
 
 
 def _create(user=None, **kwargs):
-    return services.ticket_create(
+    return tickets.ticket_create(
         user=user or UserFactory(first_name="Ann", last_name="Lee"),
         subject=kwargs.pop("subject", "Refund"),
         body=kwargs.pop("body", "Where is my money?"),
@@ -46,11 +47,11 @@ def test_a_new_ticket_and_each_user_reply_are_emailed_once(
     with django_capture_on_commit_callbacks(execute=True):
         ticket = _create(order.buyer, order=order)
     with django_capture_on_commit_callbacks(execute=True):
-        services.ticket_reply(
+        tickets.ticket_reply(
             ticket=ticket, author=UserFactory(is_staff=True), body="Looking into it."
         )
     with django_capture_on_commit_callbacks(execute=True):
-        services.ticket_reply(ticket=ticket, author=order.buyer, body="Any news?")
+        tickets.ticket_reply(ticket=ticket, author=order.buyer, body="Any news?")
 
     to_support = [m for m in mail.outbox if m.to == [SUPPORT_ADDRESS]]
     assert [m.subject for m in to_support] == [
@@ -67,7 +68,7 @@ def test_a_new_ticket_and_each_user_reply_are_emailed_once(
     assert not ticket.messages.filter(from_staff=True, support_email_due=True).exists()
     # Run again (a redelivered task, the sweep): nothing more goes out.
     for message in user_messages:
-        assert services.support_email_send(message.pk) is False
+        assert sender.support_email_send(message.pk) is False
     with time_machine.travel(timezone.now() + timedelta(minutes=5)):
         assert tasks.sweep_support_emails.run() == 0
     assert len([m for m in mail.outbox if m.to == [SUPPORT_ADDRESS]]) == 2
@@ -122,9 +123,9 @@ def test_a_failed_send_gives_the_claim_back_and_is_sent_once_later(support_email
     def server_gone(*args, **kwargs):
         raise SMTPServerDisconnected("gone")
 
-    monkeypatch.setattr(services, "send_mail", server_gone)
+    monkeypatch.setattr(sender, "send_mail", server_gone)
     with pytest.raises(SMTPServerDisconnected):
-        services.support_email_send(message.pk)
+        sender.support_email_send(message.pk)
     message.refresh_from_db()
     assert (message.support_email_claimed_at, message.support_emailed_at) == (None, None)
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
@@ -147,7 +148,7 @@ def test_a_message_claimed_by_a_dead_worker_is_sent_once_after_the_lease(support
         assert tasks.sweep_support_emails.run() == 0  # the lease still holds
     with time_machine.travel(start + timedelta(minutes=11), tick=False):
         assert tasks.sweep_support_emails.run() == 1
-        assert services.support_email_send(message.pk) is False
+        assert sender.support_email_send(message.pk) is False
     assert len(mail.outbox) == 1
 
 

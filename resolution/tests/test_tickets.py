@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from marketplace.tests.test_page_markup import _check as check_ids_and_labels
 from messaging.models import Notification, NotificationKind
-from resolution import services
+from resolution import tickets
 from resolution.models import SupportTicket, TicketMessage, TicketStatus
 from testing.factories import OrderFactory, UserFactory
 from testing.pages import messages_of, ticket_admin_url
@@ -36,7 +36,7 @@ def _reply_url(ticket):
 
 
 def _ticket(user, **kwargs):
-    return services.ticket_create(
+    return tickets.ticket_create(
         user=user, subject=kwargs.pop("subject", SUBJECT), body=BODY, **kwargs
     )
 
@@ -103,8 +103,8 @@ def test_an_order_that_is_not_yours_is_refused(client, number):
 
 def test_service_refuses_to_link_another_users_order():
     order = OrderFactory()
-    with pytest.raises(services.RequestError, match="You can only link one of your own orders."):
-        services.ticket_create(user=UserFactory(), subject=SUBJECT, body=BODY, order=order)
+    with pytest.raises(tickets.TicketError, match="You can only link one of your own orders."):
+        tickets.ticket_create(user=UserFactory(), subject=SUBJECT, body=BODY, order=order)
     assert not SupportTicket.objects.exists()
 
 
@@ -117,8 +117,8 @@ def test_service_refuses_to_link_another_users_order():
     ],
 )
 def test_service_refuses_an_empty_or_too_long_ticket(subject, body, error):
-    with pytest.raises(services.RequestError, match=re.escape(error)):
-        services.ticket_create(user=UserFactory(), subject=subject, body=body)
+    with pytest.raises(tickets.TicketError, match=re.escape(error)):
+        tickets.ticket_create(user=UserFactory(), subject=subject, body=body)
     assert not SupportTicket.objects.exists() and not TicketMessage.objects.exists()
 
 
@@ -255,8 +255,8 @@ def test_each_staff_reply_is_its_own_notice_and_a_repeat_notifies_no_one_again(s
     user = UserFactory()
     ticket = _ticket(user)
 
-    first = services.ticket_reply(ticket=ticket, author=support, body=ANSWER)
-    second = services.ticket_reply(ticket=ticket, author=support, body="One more thing.")
+    first = tickets.ticket_reply(ticket=ticket, author=support, body=ANSWER)
+    second = tickets.ticket_reply(ticket=ticket, author=support, body="One more thing.")
 
     keys = list(Notification.objects.filter(recipient=user).values_list("key", flat=True))
     assert sorted(keys) == sorted([f"ticket:{ticket.pk}:msg:{m.pk}" for m in (first, second)])
@@ -267,7 +267,7 @@ def test_each_staff_reply_is_its_own_notice_and_a_repeat_notifies_no_one_again(s
 def test_user_replies_on_their_ticket_page(client, support):
     user = UserFactory()
     ticket = _ticket(user)
-    services.ticket_reply(ticket=ticket, author=support, body=ANSWER)
+    tickets.ticket_reply(ticket=ticket, author=support, body=ANSWER)
     client.force_login(user)
 
     response = client.post(_reply_url(ticket), {"body": f"  {FOLLOW_UP}\n"}, follow=True)
@@ -288,9 +288,9 @@ def test_user_replies_on_their_ticket_page(client, support):
 def test_a_user_reply_reopens_a_waiting_or_closed_ticket(client, support, start):
     user = UserFactory()
     ticket = _ticket(user)
-    services.ticket_reply(ticket=ticket, author=support, body=ANSWER)
+    tickets.ticket_reply(ticket=ticket, author=support, body=ANSWER)
     if start == TicketStatus.CLOSED:
-        services.ticket_close(ticket=ticket, staff=support)
+        tickets.ticket_close(ticket=ticket, staff=support)
         assert ticket.closed_at is not None
     assert _status(ticket) == start
     client.force_login(user)
@@ -308,10 +308,10 @@ def test_a_user_reply_reopens_a_waiting_or_closed_ticket(client, support, start)
 
 def test_staff_cannot_reply_to_a_closed_ticket(support):
     ticket = _ticket(UserFactory())
-    services.ticket_close(ticket=ticket, staff=support)
+    tickets.ticket_close(ticket=ticket, staff=support)
 
-    with pytest.raises(services.RequestError, match="This ticket is closed"):
-        services.ticket_reply(ticket=ticket, author=support, body=ANSWER)
+    with pytest.raises(tickets.TicketError, match="This ticket is closed"):
+        tickets.ticket_reply(ticket=ticket, author=support, body=ANSWER)
 
     assert ticket.messages.count() == 1
     assert _status(ticket) == TicketStatus.CLOSED
@@ -320,8 +320,8 @@ def test_staff_cannot_reply_to_a_closed_ticket(support):
 
 def test_only_the_user_and_staff_can_write_in_a_ticket():
     ticket = _ticket(UserFactory())
-    with pytest.raises(services.RequestError, match="You can only reply to your own tickets."):
-        services.ticket_reply(ticket=ticket, author=UserFactory(), body="Me too!")
+    with pytest.raises(tickets.TicketError, match="You can only reply to your own tickets."):
+        tickets.ticket_reply(ticket=ticket, author=UserFactory(), body="Me too!")
     assert ticket.messages.count() == 1
 
 
@@ -329,15 +329,15 @@ def test_only_the_user_and_staff_can_write_in_a_ticket():
 def test_service_refuses_an_empty_reply(support, body):
     ticket = _ticket(UserFactory())
     for author in (ticket.user, support):
-        with pytest.raises(services.RequestError, match="Write your reply."):
-            services.ticket_reply(ticket=ticket, author=author, body=body)
+        with pytest.raises(tickets.TicketError, match="Write your reply."):
+            tickets.ticket_reply(ticket=ticket, author=author, body=body)
     assert ticket.messages.count() == 1
 
 
 def test_service_refuses_a_too_long_reply():
     ticket = _ticket(UserFactory())
-    with pytest.raises(services.RequestError, match="Keep it to 5000 characters"):
-        services.ticket_reply(ticket=ticket, author=ticket.user, body="b" * 5001)
+    with pytest.raises(tickets.TicketError, match="Keep it to 5000 characters"):
+        tickets.ticket_reply(ticket=ticket, author=ticket.user, body="b" * 5001)
     assert ticket.messages.count() == 1
 
 
@@ -356,7 +356,7 @@ def test_service_refuses_a_too_long_reply():
 def test_bad_reply_is_refused_with_its_message_and_nothing_saved(client, support, data, error):
     user = UserFactory()
     ticket = _ticket(user)
-    services.ticket_reply(ticket=ticket, author=support, body=ANSWER)
+    tickets.ticket_reply(ticket=ticket, author=support, body=ANSWER)
     client.force_login(user)
 
     response = client.post(_reply_url(ticket), data)
@@ -394,7 +394,7 @@ def test_reply_is_post_only(client):
 
 def test_reply_text_is_escaped(client, support):
     ticket = _ticket(UserFactory())
-    services.ticket_reply(ticket=ticket, author=support, body="<script>alert(2)</script>")
+    tickets.ticket_reply(ticket=ticket, author=support, body="<script>alert(2)</script>")
     client.force_login(ticket.user)
 
     html = client.get(_detail_url(ticket)).content.decode()
@@ -472,7 +472,7 @@ def test_unknown_ticket_is_404(client):
 def test_list_shows_only_your_own_tickets_with_status_and_last_activity(client, support):
     me, other = UserFactory(), UserFactory()
     answered = _ticket(me, subject="My printer question")
-    services.ticket_reply(ticket=answered, author=support, body=ANSWER)
+    tickets.ticket_reply(ticket=answered, author=support, body=ANSWER)
     _ticket(me, subject="My refund question")
     _ticket(other, subject="Their refund question")
     client.force_login(me)
@@ -490,7 +490,7 @@ def test_list_shows_only_your_own_tickets_with_status_and_last_activity(client, 
 
 def test_ticket_text_is_escaped(client):
     user = UserFactory()
-    ticket = services.ticket_create(
+    ticket = tickets.ticket_create(
         user=user, subject="<b>bold</b>", body="<script>alert(1)</script>"
     )
     client.force_login(user)
@@ -505,9 +505,9 @@ def test_ticket_text_is_escaped(client):
 def test_ticket_page_has_unique_ids_and_labels_that_point_at_fields(client, support, status):
     ticket = _ticket(UserFactory())
     if status != "open":
-        services.ticket_reply(ticket=ticket, author=support, body=ANSWER)
+        tickets.ticket_reply(ticket=ticket, author=support, body=ANSWER)
     if status == "closed":
-        services.ticket_close(ticket=ticket, staff=support)
+        tickets.ticket_close(ticket=ticket, staff=support)
     client.force_login(ticket.user)
 
     for response in (client.get(_detail_url(ticket)), client.post(_reply_url(ticket), {})):
@@ -519,9 +519,9 @@ def test_ticket_page_has_unique_ids_and_labels_that_point_at_fields(client, supp
 def test_deleting_a_user_deletes_their_tickets_but_not_a_staff_member_who_replied(support):
     user = UserFactory()
     ticket = _ticket(user)
-    services.ticket_reply(ticket=ticket, author=support, body=ANSWER)
+    tickets.ticket_reply(ticket=ticket, author=support, body=ANSWER)
     other = _ticket(UserFactory())
-    services.ticket_reply(ticket=other, author=support, body=ANSWER)
+    tickets.ticket_reply(ticket=other, author=support, body=ANSWER)
 
     user.delete()
 

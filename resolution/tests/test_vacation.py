@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from messaging.models import Notification
-from resolution import services
-from resolution.models import ExtensionRequest, RequestState
+from sales import request_services as services
 from sales.models import EventKind, OrderEvent, State
+from sales.requests import ExtensionRequest, RequestState
 from testing.factories import JobFactory, OrderFactory, UserFactory
 from testing.pages import messages_of
 

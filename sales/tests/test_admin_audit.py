@@ -4,7 +4,7 @@ is read-only, so every staff action on an order leaves an event with who and why
 import pytest
 from django.urls import reverse
 
-from resolution import services as resolution_services
+from sales import request_services as resolution_services
 from sales.models import EventKind, Order, OrderEvent, State
 from testing.factories import OrderFactory, UserFactory
 
@@ -72,7 +72,7 @@ def test_requests_are_read_only_in_the_admin(client, superuser):
     )
 
     for name in ("change", "delete"):
-        url = reverse(f"admin:resolution_extensionrequest_{name}", args=[request.pk])
+        url = reverse(f"admin:sales_extensionrequest_{name}", args=[request.pk])
         assert client.post(url, {"state": "approved"}).status_code == 403
     request.refresh_from_db()
     assert request.state == "open"

@@ -12,12 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from resolution import services as resolution_services
-from resolution.models import CancellationRequest, SupportTicket
+from demo.management.commands.seed_demo import SUPPORT_PERMISSIONS
+from resolution.models import SupportTicket
 from sales import admin as sales_admin
+from sales import request_services as resolution_services
 from sales import services
-from sales.management.commands.seed_demo import SUPPORT_PERMISSIONS
 from sales.models import EventKind, Order, OrderEvent, State
+from sales.requests import CancellationRequest
 from testing.factories import JobFactory, OrderFactory, SupportFactory, UserFactory
 from testing.pages import order_transition_url, page_queries
 
@@ -249,7 +250,7 @@ def test_a_filtered_list_counts_up_to_the_cap(client, support, monkeypatch):
 
 
 def test_the_order_page_costs_the_same_queries_whatever_the_thread(client, support):
-    from messaging.services import message_send
+    from sales.services import message_send
 
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(support)
@@ -271,7 +272,7 @@ def test_the_order_page_costs_the_same_queries_whatever_the_thread(client, suppo
 
 
 def test_the_page_shows_the_newest_messages_and_links_to_the_rest(client, support):
-    from messaging.services import message_send
+    from sales.services import message_send
 
     order = OrderFactory(state=State.ACTIVE)
     for i in range(sales_admin.NEWEST_MESSAGES + 5):
@@ -519,7 +520,7 @@ def test_the_support_group_only_views_jobs():
 
 
 def test_seed_demo_takes_change_job_from_an_older_support_group():
-    from sales.management.commands.seed_demo import Command
+    from demo.management.commands.seed_demo import Command
 
     group = Group.objects.create(name="Support")
     group.permissions.set(Permission.objects.filter(codename__in=["view_job", "change_job"]))

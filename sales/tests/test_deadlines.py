@@ -11,10 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from messaging.models import Notification
-from resolution import services as resolution
-from resolution.models import CancellationRequest, ExtensionRequest, RequestState
 from resolution.tasks import carry_out_cancellation_requests, expire_extension_requests
+from sales import request_services as resolution
 from sales.models import CancelBy, EventKind, OrderEvent, State
+from sales.requests import CancellationRequest, ExtensionRequest, RequestState
 from sales.tasks import (
     auto_complete_deliveries,
     flag_due_soon,

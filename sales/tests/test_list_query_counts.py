@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging.notifications import notify
-from resolution.services import ticket_create
+from messaging.outbox import notify
+from resolution.tickets import ticket_create
 from sales.models import State
 from testing.factories import JobFactory, OrderFactory
 

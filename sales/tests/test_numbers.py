@@ -9,8 +9,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from resolution import services as resolution
 from sales import metrics, services
+from sales import request_services as resolution
 from sales.models import State
 from testing.factories import JobFactory, OrderFactory, UserFactory
 from testing.pages import page_queries

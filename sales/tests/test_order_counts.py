@@ -13,8 +13,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from resolution import services as resolution_services
 from sales import counts, services
+from sales import request_services as resolution_services
 from sales.counts import order_counts_drift, order_counts_move, order_counts_rebuild
 from sales.models import Order, OrderCount, State
 from sales.selectors import order_tab_counts

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from messaging.models import MessageKind
-from messaging.services import message_send
 from sales import services
 from sales.models import State
+from sales.services import message_send
 from testing.factories import OrderFactory, UserFactory
 from testing.pages import page_queries
 
@@ -109,7 +109,7 @@ def test_upload_progress_posts_get_204_and_where_to_go(client):
     order = OrderFactory(state=State.ACTIVE)
     client.force_login(order.seller)
     response = client.post(
-        reverse("messaging:message_send", args=[order.number]),
+        reverse("sales:message_send", args=[order.number]),
         {"body": "Draft attached"},
         HTTP_X_UPLOAD_PROGRESS="1",
     )

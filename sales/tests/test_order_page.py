@@ -8,10 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging.services import message_send
-from resolution.services import cancellation_request_create
 from sales.models import Order, State
-from sales.services import order_request_revision
+from sales.request_services import cancellation_request_create
+from sales.services import message_send, order_request_revision
 from testing.factories import OrderFactory, UserFactory
 from testing.pages import order_page
 

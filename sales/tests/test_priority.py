@@ -8,11 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging.services import message_send
-from resolution.services import cancellation_request_create, extension_request_create
 from sales import selectors
 from sales.models import State
-from sales.services import order_deliver
+from sales.request_services import cancellation_request_create, extension_request_create
+from sales.services import message_send, order_deliver
 from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from resolution.services import cancellation_request_create
 from sales import selectors
 from sales.models import Order, State
+from sales.request_services import cancellation_request_create
 from testing.factories import JobFactory, OrderFactory
 
 # The rows are committed, so VACUUM can mark their pages all-visible, as

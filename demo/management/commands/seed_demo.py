@@ -34,18 +34,14 @@ from django.utils import timezone
 from jobs.models import Job
 from messaging.attachments import check_upload
 from messaging.models import Message, MessageKind, Notification, NotificationKind
-from messaging.services import message_send
-from resolution import services as resolution
-from resolution.models import (
-    CancellationRequest,
-    ExtensionRequest,
-    RequestState,
-    SupportTicket,
-    TicketMessage,
-)
-from resolution.services import _fmt as notice_date  # how its notices write a date
+from resolution import tickets as resolution_tickets
+from resolution.models import SupportTicket, TicketMessage
+from sales import request_services as resolution
 from sales import services
 from sales.models import CLOCK_READINGS, EventKind, Order, OrderEvent, State
+from sales.request_services import _fmt as notice_date  # how its notices write a date
+from sales.requests import CancellationRequest, ExtensionRequest, RequestState
+from sales.services import message_send
 
 User = get_user_model()
 
@@ -1125,12 +1121,12 @@ class DemoOrders:
             ),
         ]
         (_, asked, question), *replies = turns
-        ticket = resolution.ticket_create(
+        ticket = resolution_tickets.ticket_create(
             user=self.buyer, subject="How do revisions work?", body=question, order=None
         )
         ticket.messages.update(created_at=asked)
         for author, when, body in replies:
-            message = resolution.ticket_reply(ticket=ticket, author=author, body=body)
+            message = resolution_tickets.ticket_reply(ticket=ticket, author=author, body=body)
             TicketMessage.objects.filter(pk=message.pk).update(created_at=when)
             Notification.objects.filter(
                 recipient=self.buyer,
@@ -1141,7 +1137,7 @@ class DemoOrders:
             created_at=asked, last_message_at=turns[-1][1]
         )
         asked = self.ago(hours=26)
-        ticket = resolution.ticket_create(
+        ticket = resolution_tickets.ticket_create(
             user=self.seller,
             subject="Payout date",
             body="When will the money for my completed orders arrive?",

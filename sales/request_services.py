@@ -1,4 +1,4 @@
-"""The Resolution Center: extension and mutual-cancellation requests, tickets.
+"""The Resolution Center's requests: extension and mutual cancellation.
 
 Locks are always taken order first, then request, so two services touching
 the same order and request can never wait on each other in a circle.
@@ -7,18 +7,22 @@ the same order and request can never wait on each other in a circle.
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
-from marketplace import outages
 from messaging.models import NotificationKind
-from messaging.notifications import notify
+from messaging.outbox import notify
 from messaging.services import order_notices_mark_read
-from sales.models import CancelBy, EventKind, Order, State
-from sales.services import (
+
+from .models import CancelBy, EventKind, Order, State
+from .requests import (
+    EXTENSION_MAX_DAYS,
+    EXTENSION_MIN_DAYS,
+    CancellationRequest,
+    ExtensionRequest,
+    RequestState,
+)
+from .services import (
     OrderActionError,
     due_change_record,
     event_record,
@@ -26,18 +30,6 @@ from sales.services import (
     order_close_moot_requests,
     order_lock,
     request_close_moot,
-)
-
-from .models import (
-    EXTENSION_MAX_DAYS,
-    EXTENSION_MIN_DAYS,
-    TICKET_BODY_MAX,
-    CancellationRequest,
-    ExtensionRequest,
-    RequestState,
-    SupportTicket,
-    TicketMessage,
-    TicketStatus,
 )
 
 
@@ -410,193 +402,3 @@ def _days(n):
 def _fmt(when, user):
     """A date as the user reads it: in their own time zone."""
     return timezone.localtime(when, user.zoneinfo).strftime("%d %b %Y, %H:%M %Z")
-
-
-# -- support tickets ---------------------------------------------------------
-
-
-def _ticket_text(text, *, empty, limit=TICKET_BODY_MAX):
-    text = (text or "").strip()
-    if not text:
-        raise RequestError(empty)
-    if len(text) > limit:
-        raise RequestError(f"Keep it to {limit} characters (it has {len(text)}).")
-    return text
-
-
-def _ticket_message_add(*, ticket, author, from_staff, body, now) -> TicketMessage:
-    """Append a message. A user's message is e-mailed to SUPPORT_EMAIL after
-    commit; the row is the outbox, so a broker outage delays it, never
-    loses it (``support_emails_unsent``)."""
-    message = TicketMessage.objects.create(
-        ticket=ticket,
-        author=author,
-        from_staff=from_staff,
-        body=body,
-        created_at=now,
-        support_email_due=not from_staff and bool(settings.SUPPORT_EMAIL),
-    )
-    if message.support_email_due:
-        transaction.on_commit(lambda: _support_email_enqueue(message.pk))
-    return message
-
-
-def ticket_create(*, user, subject: str, body: str, order: Order | None = None) -> SupportTicket:
-    """Open a ticket, optionally about one of the user's own orders; the body
-    is its first message. It waits for staff, and support is e-mailed."""
-    if order is not None and order.role_of(user) is None:
-        raise RequestError("You can only link one of your own orders.")
-    subject = _ticket_text(
-        subject,
-        empty="Give your ticket a subject.",
-        limit=SupportTicket._meta.get_field("subject").max_length,
-    )
-    body = _ticket_text(body, empty="Tell us what happened.")
-    with transaction.atomic():
-        now = timezone.now()
-        ticket = SupportTicket.objects.create(
-            user=user, subject=subject, order=order, created_at=now, last_message_at=now
-        )
-        _ticket_message_add(ticket=ticket, author=user, from_staff=False, body=body, now=now)
-    return ticket
-
-
-def ticket_reply(*, ticket: SupportTicket, author, body: str) -> TicketMessage:
-    """Add a message to a ticket's conversation and pass the turn.
-
-    The ticket's user replying reopens it (open, waiting for staff; support
-    is e-mailed), also when closed. Staff replying (the admin checks their
-    permission first) leaves it waiting for the user, who gets one notice per
-    reply. Locks the ticket row: two replies at once are both kept, in order,
-    and the status follows the later one. Raises ``RequestError`` for an
-    empty or too long body, an author who is neither the ticket's user nor
-    staff, and a staff reply on a closed ticket."""
-    body = _ticket_text(body, empty="Write your reply.")
-    with transaction.atomic():
-        ticket = SupportTicket.objects.select_for_update().get(pk=ticket.pk)
-        if author.pk == ticket.user_id:
-            from_staff = False
-        elif author.is_staff:
-            from_staff = True
-        else:
-            raise RequestError("You can only reply to your own tickets.")
-        if from_staff and ticket.status == TicketStatus.CLOSED:
-            raise RequestError("This ticket is closed; it can't be answered any more.")
-        now = timezone.now()
-        message = _ticket_message_add(
-            ticket=ticket, author=author, from_staff=from_staff, body=body, now=now
-        )
-        ticket.status = TicketStatus.WAITING_FOR_USER if from_staff else TicketStatus.OPEN
-        ticket.last_message_at = now
-        ticket.closed_at = None
-        ticket.save(update_fields=["status", "last_message_at", "closed_at"])
-        if from_staff:
-            notify(
-                recipients=[ticket.user],
-                kind=NotificationKind.TICKET_ANSWERED,
-                key=f"ticket:{ticket.pk}:msg:{message.pk}",
-                order=ticket.order,
-                url=reverse("resolution:ticket_detail", args=[ticket.pk]),
-                text=f"Customer Support answered your ticket “{ticket.subject}”.",
-            )
-    return message
-
-
-def ticket_close(*, ticket: SupportTicket, staff) -> SupportTicket:
-    """Staff close a ticket (a user's reply opens it again)."""
-    SupportTicket.objects.filter(pk=ticket.pk).exclude(status=TicketStatus.CLOSED).update(
-        status=TicketStatus.CLOSED, closed_at=timezone.now()
-    )
-    ticket.refresh_from_db()
-    return ticket
-
-
-# -- the e-mail to support ---------------------------------------------------
-
-
-def _support_email_enqueue(pk):
-    """After commit. A broker that is down or hangs must not break the
-    user's request: one bounded try, then the broker back-off
-    (marketplace.outages) starts; the row stays due and the sweep sends it."""
-    from .tasks import email_support
-
-    if outages.broker.skip():
-        return
-    try:
-        email_support.delay(pk)
-    except Exception as error:
-        outages.broker.failed(error)
-    else:
-        outages.broker.ok()
-
-
-def support_email_send(message_id) -> bool:
-    """E-mail SUPPORT_EMAIL about one user's message, at most once. Returns
-    True if it was sent now.
-
-    Claimed with a conditional update (a lease of EMAIL_CLAIM_MINUTES), sent,
-    then stamped, as notices are; a failed send gives the claim back and
-    raises, so the caller can retry."""
-    address = settings.SUPPORT_EMAIL
-    if not address:
-        return False
-    now = timezone.now()
-    lease_over = now - timedelta(minutes=settings.EMAIL_CLAIM_MINUTES)
-    claimed = (
-        TicketMessage.objects.filter(pk=message_id, support_email_due=True, support_emailed_at=None)
-        .filter(Q(support_email_claimed_at=None) | Q(support_email_claimed_at__lt=lease_over))
-        .update(support_email_claimed_at=now)
-    )
-    if not claimed:
-        return False
-    message = TicketMessage.objects.select_related("ticket", "ticket__order", "author").get(
-        pk=message_id
-    )
-    try:
-        _support_email(message, address)
-    except Exception:
-        TicketMessage.objects.filter(pk=message_id, support_email_claimed_at=now).update(
-            support_email_claimed_at=None
-        )
-        raise
-    TicketMessage.objects.filter(pk=message_id).update(support_emailed_at=timezone.now())
-    return True
-
-
-def support_emails_unsent(*, now, limit):
-    """User messages whose e-mail to support is still due (older than a
-    minute, so the after-commit task gets its chance first), oldest first."""
-    lease_over = now - timedelta(minutes=settings.EMAIL_CLAIM_MINUTES)
-    return list(
-        TicketMessage.objects.filter(
-            support_email_due=True,
-            support_emailed_at=None,
-            created_at__lte=now - timedelta(minutes=1),
-        )
-        .filter(Q(support_email_claimed_at=None) | Q(support_email_claimed_at__lt=lease_over))
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-
-
-def _support_email(message, address):
-    ticket, user = message.ticket, message.author
-    first = not ticket.messages.filter(pk__lt=message.pk).exists()
-    what = "New support ticket" if first else "Reply on support ticket"
-    about = f" about order #{ticket.order.number}" if ticket.order else ""
-    site = settings.SITE_URL.rstrip("/")
-    body = (
-        f"{user.display_name} ({user.username}, {user.email or 'no e-mail'}) wrote{about}:\n\n"
-        f"{message.body}\n\n"
-        f"Answer it in the admin: "
-        f"{site}{reverse('admin:resolution_supportticket_change', args=[ticket.pk])}\n"
-        f"Every ticket waiting for staff: "
-        f"{site}{reverse('admin:resolution_supportticket_changelist')}\n"
-    )
-    send_mail(
-        # One line: a subject typed with a line break would make send_mail refuse it.
-        subject=" ".join(f"{what}: {ticket.subject}".split())[:120],
-        message=body,
-        from_email=None,
-        recipient_list=[address],
-    )

@@ -15,9 +15,10 @@ from accounts.models import User
 from jobs.models import Job
 from jobs.selectors import jobs_needing_more_time
 from messaging.models import Message, MessageKind, Notification
-from resolution.models import CancellationRequest, ExtensionRequest, RequestState, SupportTicket
+from resolution.models import SupportTicket
 from sales.counts import order_counts_drift
 from sales.models import EventKind, Order, OrderEvent, State
+from sales.requests import CancellationRequest, ExtensionRequest, RequestState
 
 pytestmark = pytest.mark.django_db
 
