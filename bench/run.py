@@ -83,7 +83,9 @@ def _pages(ids):
     big = User.objects.get(pk=ids["big_seller"])
     small = User.objects.get(pk=ids["small_seller"])
     buyer = User.objects.get(pk=ids["thread_buyer"])
-    pages = [
+    # Where a seller lands: the Priority tab whenever something needs them.
+    pages = [("Sales, Priority tab (landing)", big, "/sales/")]
+    pages += [
         (f"Sales, {tab} tab", big, f"/sales/?tab={tab}")
         for tab in ("active", "pending", "delivered", "completed", "canceled")
     ]
