@@ -723,7 +723,7 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
             return None
         self.message_user(
             request,
-            f"You can't {transition.custom.get('verb', transition.name)} orders: "
+            f"You can't {services.TRANSITION_VERBS.get(transition.name, transition.name)} orders: "
             "that needs the permission to change orders.",
             messages.ERROR,
         )

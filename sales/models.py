@@ -338,7 +338,7 @@ class Order(FSMModelMixin, models.Model):
         source=State.PENDING,
         target=State.ACTIVE,
         permission=_is_buyer,
-        custom={"admin": False, "verb": "submit the requirements for"},
+        custom={"admin": False},
     )
     def submit_requirements(self, *, answers, now):
         self.requirements = answers
@@ -351,7 +351,7 @@ class Order(FSMModelMixin, models.Model):
         source=State.ACTIVE,
         target=State.DELIVERED,
         permission=_is_seller,
-        custom={"admin": False, "verb": "deliver"},
+        custom={"admin": False},
     )
     def deliver(self, *, now):
         self.delivered_at = now
@@ -367,7 +367,7 @@ class Order(FSMModelMixin, models.Model):
         target=State.ACTIVE,
         permission=_is_buyer,
         conditions=[_revisions_remain],
-        custom={"admin": False, "verb": "request a revision of"},
+        custom={"admin": False},
     )
     def request_revision(self, *, now):
         # The due date stays where it was, but the seller always gets at least
@@ -382,7 +382,7 @@ class Order(FSMModelMixin, models.Model):
         source=State.DELIVERED,
         target=State.COMPLETED,
         permission=_is_buyer,
-        custom={"admin": False, "verb": "accept"},
+        custom={"admin": False},
     )
     def accept(self, *, now):
         self.completed_at = now
@@ -391,7 +391,7 @@ class Order(FSMModelMixin, models.Model):
         field=state,
         source=State.DELIVERED,
         target=State.COMPLETED,
-        custom={"admin": False, "verb": "complete"},
+        custom={"admin": False},
     )
     def auto_complete(self, *, now):
         self.completed_at = now
@@ -405,7 +405,6 @@ class Order(FSMModelMixin, models.Model):
             "admin": True,
             "label": "Cancel order",
             "form": "sales.forms.SupportCancelForm",
-            "verb": "cancel",
         },
     )
     def cancel(self, *, reason, by=CancelBy.SUPPORT, requested_by=None, now=None):

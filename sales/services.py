@@ -10,7 +10,7 @@ the row lock, and the second one sees the state the first one left.
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import can_proceed
+from django_fsm import can_proceed, has_transition_perm
 
 from jobs.models import Job
 from messaging.models import MessageKind, NotificationKind
@@ -54,6 +54,16 @@ _STATE_REASONS = {
     State.DELIVERED: "it was already delivered and is waiting for the buyer's review",
     State.COMPLETED: "it is already completed",
     State.CANCELED: "it was canceled",
+}
+
+# What each transition is called in a refusal: "You can't deliver this order".
+TRANSITION_VERBS = {
+    "submit_requirements": "submit the requirements for",
+    "deliver": "deliver",
+    "request_revision": "request a revision of",
+    "accept": "accept",
+    "auto_complete": "complete",
+    "cancel": "cancel",
 }
 
 _ROLE_REFUSALS = {
@@ -105,18 +115,19 @@ _BLOCKERS = {"deliver": _open_cancellation_blocks_delivery}
 
 
 def _check(order, name, *, actor, check_actor=True):
+    """Refuse what the state machine would not run, asking django-fsm's own
+    checks (``can_proceed``, ``has_transition_perm``): first the state, then
+    the transition's conditions, then who is asking."""
     method = getattr(order, name)
-    meta = method._django_fsm
-    if not meta.has_transition(order.state):
-        verb = next(iter(meta.transitions.values())).custom["verb"]
-        raise OrderActionError(f"You can't {verb} this order: {_STATE_REASONS[order.state]}.")
-    if check_actor and (
-        actor is None or not meta.get_transition(order.state).has_perm(order, actor)
-    ):
-        raise OrderActionError(_ROLE_REFUSALS[name])
+    if not can_proceed(method, check_conditions=False):
+        raise OrderActionError(
+            f"You can't {TRANSITION_VERBS[name]} this order: {_STATE_REASONS[order.state]}."
+        )
     if not can_proceed(method):
         # The only condition in the graph: revisions left.
         raise OrderActionError("No revisions are left on this order.")
+    if check_actor and (actor is None or not has_transition_perm(method, actor)):
+        raise OrderActionError(_ROLE_REFUSALS[name])
     if blocker := _BLOCKERS.get(name):
         blocker(order)
 
@@ -146,8 +157,9 @@ def _run_transition(
 
     ``expected_state`` is the state the actor was looking at: if the order
     moved on since (a delivery landed while support read the page), nothing
-    happens. ``guard(locked)`` may refuse (raise) on what only the locked row
-    can tell. A moved due date on a started order gets its own DUE_CHANGED event.
+    happens. ``guard(locked)`` runs first under the lock: it may refuse
+    (raise) on what only the locked row can tell, or lock and change a row
+    that goes with the transition (the request an answer accepts). A moved due date on a started order gets its own DUE_CHANGED event.
     """
     locked = order_lock(order)
     if expected_state is not None and locked.state != expected_state:
