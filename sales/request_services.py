@@ -227,24 +227,31 @@ def cancellation_request_create(*, order: Order, actor, reason: str) -> Cancella
 
 
 def cancellation_request_accept(*, request: CancellationRequest, actor) -> CancellationRequest:
-    """The other party agrees: the order is canceled by mutual agreement."""
-    with transaction.atomic():
-        order = order_lock(request.order)
-        request = _lock_request(CancellationRequest, request, order)
-        if order.role_of(actor) is None or actor.pk == request.requested_by_id:
+    """The other party agrees: the order is canceled by mutual agreement.
+    The cancellation locks the order; under that lock the request is locked,
+    checked and accepted."""
+    accepted = []
+
+    def accept(order):
+        locked = _lock_request(CancellationRequest, request, order)
+        if order.role_of(actor) is None or actor.pk == locked.requested_by_id:
             raise RequestError("Only the other party can answer this request.")
-        _require_open(request)
-        request.accept(by=actor, now=timezone.now())
-        request.save()
-        order_cancel(
-            order=order,
+        _require_open(locked)
+        locked.accept(by=actor, now=timezone.now())
+        locked.save()
+        accepted.append(locked)
+
+    with transaction.atomic():
+        order = order_cancel(
+            order=request.order,
             actor=actor,
-            reason=request.reason,
+            reason=request.reason,  # a request's reason and asker never change
             by=CancelBy.MUTUAL,
             requested_by=request.requested_by,
+            guard=accept,
         )
         order_notices_mark_read(order=order, user=actor)
-    return request
+    return accepted[0]
 
 
 def cancellation_request_decline(*, request: CancellationRequest, actor) -> CancellationRequest:
