@@ -44,3 +44,27 @@ class AddIndexConcurrently(postgres_operations.AddIndexConcurrently):
             migrations.AddIndex.database_backwards(
                 self, app_label, schema_editor, from_state, to_state
             )
+
+
+def swap_index_include(*, table, name, columns, include, old_include):
+    """Give index ``name`` other INCLUDE columns on PostgreSQL without a
+    moment when no index has that name: build the new one beside the old
+    under a spare name (CONCURRENTLY: the table stays writable), drop the
+    old one, rename; backwards, the same with the old columns. SQLite
+    ignores INCLUDE: its index does not change. The migration needs
+    ``atomic = False``."""
+    spare = f"{name}_next"
+
+    def create(included):
+        quoted = ", ".join(f'"{column}"' for column in included)
+        return f'CREATE INDEX CONCURRENTLY {spare} ON "{table}" ({columns}) INCLUDE ({quoted})'
+
+    return [
+        PostgreSQLOnly(sql=create(include), reverse_sql=f"ALTER INDEX {spare} RENAME TO {name}"),
+        PostgreSQLOnly(
+            sql=f"DROP INDEX CONCURRENTLY {name}", reverse_sql=f"DROP INDEX CONCURRENTLY {name}"
+        ),
+        PostgreSQLOnly(
+            sql=f"ALTER INDEX {spare} RENAME TO {name}", reverse_sql=create(old_include)
+        ),
+    ]

@@ -10,27 +10,15 @@ throughout. SQLite ignores INCLUDE: its index does not change."""
 
 from django.db import migrations, models
 
-from marketplace.migration_operations import AddIndexConcurrently, PostgreSQLOnly
+from marketplace.migration_operations import AddIndexConcurrently, swap_index_include
 
-COLUMNS = '"seller_id", "state", "due_at", "id"'
-OLD = (
-    f'CREATE INDEX CONCURRENTLY {{name}} ON "sales_order" ({COLUMNS}) '
-    'INCLUDE ("seller_first_message_at", "revisions_used")'
+SWAP = swap_index_include(
+    table="sales_order",
+    name="order_seller_state_due",
+    columns='"seller_id", "state", "due_at", "id"',
+    include=("seller_first_message_at", "revisions_used", "created_at"),
+    old_include=("seller_first_message_at", "revisions_used"),
 )
-NEW = (
-    f'CREATE INDEX CONCURRENTLY {{name}} ON "sales_order" ({COLUMNS}) '
-    'INCLUDE ("seller_first_message_at", "revisions_used", "created_at")'
-)
-NAME, SPARE = "order_seller_state_due", "order_seller_state_due_next"
-# Build the new index under a spare name, drop the one it replaces, rename;
-# backwards, the same with the old index.
-SWAP = [
-    PostgreSQLOnly(sql=NEW.format(name=SPARE), reverse_sql=f"ALTER INDEX {SPARE} RENAME TO {NAME}"),
-    PostgreSQLOnly(
-        sql=f"DROP INDEX CONCURRENTLY {NAME}", reverse_sql=f"DROP INDEX CONCURRENTLY {NAME}"
-    ),
-    PostgreSQLOnly(sql=f"ALTER INDEX {SPARE} RENAME TO {NAME}", reverse_sql=OLD.format(name=SPARE)),
-]
 
 
 class Migration(migrations.Migration):
