@@ -29,7 +29,6 @@ from marketplace.admin import ViewOnlyAdmin
 from messaging.attachments import AttachmentUnavailable, attachment_response
 from messaging.models import Attachment, Message
 from resolution.models import SupportTicket
-from sales.requests import CancellationRequest, ExtensionRequest, RequestState
 
 from . import services
 from .models import (
@@ -42,6 +41,7 @@ from .models import (
     State,
     clock_q,
 )
+from .requests import CancellationRequest, ExtensionRequest, RequestState
 from .templatetags.orders import _span
 
 NEWEST_MESSAGES = 50  # shown on an order's page; the rest are a link away

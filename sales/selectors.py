@@ -28,9 +28,9 @@ from django.utils import timezone
 from accounts.models import User
 from jobs.models import Job
 from messaging.models import Message
-from sales.requests import CancellationRequest, ExtensionRequest, RequestState
 
 from .models import NUMBER_ALPHABET, NUMBER_LENGTH, Order, OrderCount, State, clock_q
+from .requests import CancellationRequest, ExtensionRequest, RequestState
 
 TABS = [State.ACTIVE, State.PENDING, State.DELIVERED, State.COMPLETED, State.CANCELED]
 OPEN_STATES = [State.PENDING, State.ACTIVE, State.DELIVERED]

@@ -21,7 +21,6 @@ from messaging.services import (
     message_create,
     order_notices_mark_read,
 )
-from sales.requests import CancellationRequest, ExtensionRequest, RequestState
 
 from .counts import order_counts_move
 from .models import (
@@ -34,6 +33,7 @@ from .models import (
     hours_in_words,
     requirements_reminder_step,
 )
+from .requests import CancellationRequest, ExtensionRequest, RequestState
 from .selectors import deadline_rule, requirements_reminder_rule
 
 
@@ -159,7 +159,8 @@ def _run_transition(
     moved on since (a delivery landed while support read the page), nothing
     happens. ``guard(locked)`` runs first under the lock: it may refuse
     (raise) on what only the locked row can tell, or lock and change a row
-    that goes with the transition (the request an answer accepts). A moved due date on a started order gets its own DUE_CHANGED event.
+    that goes with the transition (the request an answer accepts). A moved
+    due date on a started order gets its own DUE_CHANGED event.
     """
     locked = order_lock(order)
     if expected_state is not None and locked.state != expected_state:
