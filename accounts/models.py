@@ -36,6 +36,12 @@ class User(AbstractUser):
         default="UTC",
         help_text="Dates and due times are shown in this time zone.",
     )
+    # The seller's rating: the sum and count of the overall stars of their
+    # published reviews, and the average they give, kept together when a
+    # review is published so Browse can sort by it without reading reviews.
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
+    rating_total = models.PositiveIntegerField(default=0, editable=False)
+    rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, editable=False)
 
     def __str__(self):
         return self.username

@@ -27,6 +27,7 @@ def test_new_seller_and_buyer_complete_an_order(live_server, browser, screenshot
     _sign_up(seller, base, "new_seller", "Asia/Tokyo")
     seller.goto(f"{base}/jobs/new/")
     seller.get_by_label("Title").fill("I will draw your cat as a superhero")
+    seller.get_by_label("Category").select_option("Graphics & design")
     seller.get_by_label("Description").fill("A hand-drawn portrait.")
     seller.get_by_label("Price").fill("-3")
     seller.get_by_label("Delivery days").fill("2")

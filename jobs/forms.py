@@ -6,7 +6,7 @@ from .models import Job
 class JobForm(forms.ModelForm):
     class Meta:
         model = Job
-        fields = ("title", "description", "price", "delivery_days", "revisions", "questions")
+        fields = ("title", "category", "description", "price", "delivery_days", "revisions", "questions")
         widgets = {
             "description": forms.Textarea(attrs={"rows": 6}),
             "questions": forms.Textarea(attrs={"rows": 4}),

@@ -8,6 +8,19 @@ from django.urls import reverse
 MAX_DELIVERY_DAYS = 90
 
 
+class Category(models.TextChoices):
+    """The fixed list Browse filters by: few enough to show as one row."""
+
+    DESIGN = "design", "Graphics & design"
+    WRITING = "writing", "Writing & translation"
+    MARKETING = "marketing", "Digital marketing"
+    VIDEO = "video", "Video & animation"
+    PROGRAMMING = "programming", "Programming & tech"
+    MUSIC = "music", "Music & audio"
+    BUSINESS = "business", "Business"
+    OTHER = "other", "Other"
+
+
 class JobQuerySet(models.QuerySet):
     def orderable(self):
         return self.filter(is_paused=False)
@@ -20,6 +33,7 @@ class Job(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs"
     )
     title = models.CharField(max_length=80)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
     description = models.TextField(max_length=5000)
     price = models.DecimalField(
         max_digits=8,

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 
 GOOD = {
     "title": "I will design your brand identity",
+    "category": "design",
     "description": "Logo, palette and type.",
     "price": "120.00",
     "delivery_days": "5",
@@ -31,6 +32,7 @@ def test_seller_creates_a_job(client):
     assert response.status_code == 302
     job = Job.objects.get(seller=seller)
     assert (job.price, job.delivery_days, job.revisions) == (Decimal("120.00"), 5, 2)
+    assert job.get_category_display() == "Graphics & design"
     assert job.question_list == ["Business name?", "Colors?"]
     assert job.title in client.get(reverse("jobs:list")).content.decode()
 
@@ -41,6 +43,8 @@ def test_seller_creates_a_job(client):
         ("title", "", "This field is required."),
         ("title", "Too short", "at least 10 characters"),
         ("title", "x" * 81, "at most 80 characters"),
+        ("category", "", "This field is required."),
+        ("category", "astrology", "Select a valid choice."),
         ("description", "", "This field is required."),
         ("description", "d" * 5001, "at most 5000 characters"),
         ("price", "", "This field is required."),
