@@ -179,12 +179,24 @@ def orders_for_role(user, role):
     return Order.objects.filter(buyer=user)
 
 
+# The strip counts each reason up to this many, and shows more as "99+":
+# counting all of a big seller's thousands of late orders would cost every
+# page load milliseconds, to tell them a number nobody acts on.
+PRIORITY_COUNT_CAP = 99
+
+
+def count_label(n):
+    """A Priority count as the strip shows it."""
+    return f"{PRIORITY_COUNT_CAP}+" if n > PRIORITY_COUNT_CAP else str(n)
+
+
 def order_tab_counts(user, role, now=None):
     """Per-tab counts (the user's ``OrderCount`` rows, kept by the services),
     and the Priority tab's: one count per reason and the orders needing the
-    viewer for any, in one query. Each reason's orders are read through its
-    own index, and the union is counted; a condition that ORs the reasons
-    would read all of a big seller's open orders."""
+    viewer for any, in one query, each up to PRIORITY_COUNT_CAP + 1 (any
+    count above the cap is shown as over it). Each reason's orders are read
+    through its own index, and the union is counted; a condition that ORs
+    the reasons would read all of a big seller's open orders."""
     now = now or timezone.now()
     by_state = dict(OrderCount.objects.filter(user=user, role=role).values_list("state", "orders"))
     counts = {tab.value: by_state.get(tab.value, 0) for tab in TABS}
@@ -193,12 +205,16 @@ def order_tab_counts(user, role, now=None):
     parts = [
         mine.filter(r.rule(now, user))
         .annotate(why=Value(r.key))
-        .values_list("why", "pk")
+        .values_list("why", "pk")[: PRIORITY_COUNT_CAP + 1]
         .query.sql_with_params()
         for r in reasons
     ]
     each = ", ".join("COUNT(*) FILTER (WHERE why = %s)" for _ in reasons)
-    union = " UNION ALL ".join(sql for sql, _ in parts)
+    # A derived table for each part: SQLite allows no LIMIT on the parts of
+    # a UNION itself.
+    union = " UNION ALL ".join(
+        f"SELECT * FROM ({sql}) AS part{i}" for i, (sql, _) in enumerate(parts)
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {each}, COUNT(DISTINCT pk) FROM ({union}) AS needing",
@@ -206,7 +222,9 @@ def order_tab_counts(user, role, now=None):
         )
         *per_reason, total = cursor.fetchone()
     counts.update(zip([r.key for r in reasons], per_reason, strict=True))
-    counts[PRIORITY] = total
+    # Past a reason's cap the union holds only part of its orders.
+    capped = any(n > PRIORITY_COUNT_CAP for n in per_reason)
+    counts[PRIORITY] = PRIORITY_COUNT_CAP + 1 if capped else total
     return counts
 
 
@@ -300,7 +318,7 @@ class OrderPage:
     has_previous: bool
     next_cursor: str
     previous_cursor: str
-    total: int | None  # None when a search makes it unknown
+    total: int | None  # None when a search or the count's cap makes it unknown
 
 
 def _encode(order, field):
@@ -460,6 +478,8 @@ def orders_page(user, role, query: OrderListQuery, counts, now=None):
             mine = Q(*[Q(pk__in=page) for page in pages], _connector=Q.OR)
         qs = with_reasons(qs.filter(mine), user, role, now).annotate(**urgent)
         total = counts[query.flag or PRIORITY]
+        if total > PRIORITY_COUNT_CAP:
+            total = None  # the strip says how many, as far as it counts
     else:
         qs = qs.filter(state=query.tab)
         total = counts[query.tab]

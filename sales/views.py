@@ -48,6 +48,7 @@ def _order_list(request, role, template):
             "state": selectors.PRIORITY,
             "label": "Priority",
             "count": counts[selectors.PRIORITY],
+            "shown": selectors.count_label(counts[selectors.PRIORITY]),
             "description": PRIORITY_DESCRIPTIONS[role],
         }
     ] + [
@@ -55,6 +56,7 @@ def _order_list(request, role, template):
             "state": tab.value,
             "label": tab.label,
             "count": counts[tab.value],
+            "shown": counts[tab.value],
             "description": selectors.TAB_DESCRIPTIONS[role][tab],
         }
         for tab in selectors.TABS
@@ -66,7 +68,13 @@ def _order_list(request, role, template):
         "page": page,
         "tabs": tabs,
         "reasons": [
-            {"key": r.key, "label": r.label, "short": r.short, "count": counts[r.key]}
+            {
+                "key": r.key,
+                "label": r.label,
+                "short": r.short,
+                "count": counts[r.key],
+                "shown": selectors.count_label(counts[r.key]),
+            }
             for r in selectors.reasons_for(role)
         ],
         "current_tab": next((t for t in tabs if t["state"] == query.tab), None),

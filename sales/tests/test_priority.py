@@ -160,6 +160,36 @@ def test_strip_counts_and_rows_agree_on_a_mix(client, job, now, settings):
     assert f'data-count="priority">{len(rows)}<' in html
 
 
+def test_counts_past_the_cap_show_as_over_it_and_every_row_stays(
+    client, job, now, settings, monkeypatch
+):
+    monkeypatch.setattr(selectors, "PRIORITY_COUNT_CAP", 3)
+    settings.SALES_PAGE_SIZE = 100
+    late = [_seller_case("late", job, now - timedelta(minutes=i)) for i in range(5)]
+    due_soon = [_seller_case("due_soon", job, now) for _ in range(2)]
+    client.force_login(job.seller)
+
+    html = client.get(reverse("sales:sales"), {"tab": "priority"}).content.decode()
+
+    assert re.search(r'data-priority="late">3\+<', html)
+    assert _strip(html)["due_soon"] == 2
+    assert 'data-count="priority">3+<' in html
+    assert set(_rows(html)) == {o.number for o in late + due_soon}
+    assert "data-total" not in html  # no exact total to show past the cap
+
+
+def test_counts_at_the_cap_are_exact(client, job, now, monkeypatch):
+    monkeypatch.setattr(selectors, "PRIORITY_COUNT_CAP", 3)
+    for i in range(3):
+        _seller_case(SELLER_REASONS[i], job, now)
+    client.force_login(job.seller)
+
+    html = client.get(reverse("sales:sales"), {"tab": "priority"}).content.decode()
+
+    assert 'data-count="priority">3<' in html
+    assert '<span data-total="3">' in html
+
+
 def test_a_request_the_seller_made_does_not_need_the_seller(client, job, now):
     order = OrderFactory(job=job, state=State.ACTIVE, due_at=now + timedelta(days=4), **ANSWERED)
     cancellation_request_create(order=order, actor=job.seller, reason="I can't do it.")
