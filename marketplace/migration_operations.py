@@ -24,26 +24,35 @@ TRIGRAM_EXTENSION = PostgreSQLOnly(
 )
 
 
-class AddIndexConcurrently(postgres_operations.AddIndexConcurrently):
-    """Django's AddIndexConcurrently (CREATE INDEX CONCURRENTLY, so a table
-    that may hold millions of rows stays writable; it checks the migration
-    says ``atomic = False``) on PostgreSQL, a plain AddIndex on SQLite."""
+class _ConcurrentlyOnPostgreSQL:
+    """Django's concurrent index operations (CREATE and DROP INDEX
+    CONCURRENTLY, so a table that may hold millions of rows stays writable;
+    they check the migration says ``atomic = False``) on PostgreSQL, the
+    ``plain`` operation on SQLite."""
+
+    plain = None
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             super().database_forwards(app_label, schema_editor, from_state, to_state)
         else:
-            migrations.AddIndex.database_forwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+            self.plain.database_forwards(self, app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
         else:
-            migrations.AddIndex.database_backwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+            self.plain.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+
+class AddIndexConcurrently(_ConcurrentlyOnPostgreSQL, postgres_operations.AddIndexConcurrently):
+    plain = migrations.AddIndex
+
+
+class RemoveIndexConcurrently(
+    _ConcurrentlyOnPostgreSQL, postgres_operations.RemoveIndexConcurrently
+):
+    plain = migrations.RemoveIndex
 
 
 def swap_index_include(*, table, name, columns, include, old_include):

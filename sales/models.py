@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -172,6 +173,11 @@ def _revisions_remain(order):
     return order.revisions_used < order.revisions_included
 
 
+# How urgent an open order is: its due date, or for one not started yet,
+# when it was placed. The Priority tab runs in this order.
+URGENT_AT = Coalesce("due_at", "created_at")
+
+
 class Order(FSMModelMixin, models.Model):
     """One purchase of a Job. Its terms are copied from the Job when placed.
 
@@ -249,10 +255,15 @@ class Order(FSMModelMixin, models.Model):
             # The Priority tab's reasons that don't follow from the clock: new
             # orders not answered yet, revisions asked for. Each a handful of
             # a big seller's open orders, counted and listed from its index.
+            # New orders are pending or started, so their urgency is the
+            # due date, else when they were placed: the index is sorted on
+            # it, and a page of them reads no more than the page.
             models.Index(
-                fields=["seller", "state", "due_at", "created_at", "id"],
+                F("seller"),
+                URGENT_AT,
+                F("id"),
                 condition=Q(state__in=["pending", "active"], seller_first_message_at=None),
-                name="order_seller_unanswered",
+                name="order_seller_awaiting_reply",
             ),
             models.Index(
                 fields=["seller", "due_at", "created_at", "id"],

@@ -11,6 +11,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     Exists,
     ExpressionWrapper,
@@ -20,6 +21,7 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -29,7 +31,15 @@ from accounts.models import User
 from jobs.models import Job
 from messaging.models import Message
 
-from .models import NUMBER_ALPHABET, NUMBER_LENGTH, Order, OrderCount, State, clock_q
+from .models import (
+    NUMBER_ALPHABET,
+    NUMBER_LENGTH,
+    URGENT_AT,
+    Order,
+    OrderCount,
+    State,
+    clock_q,
+)
 from .requests import CancellationRequest, ExtensionRequest, RequestState
 
 TABS = [State.ACTIVE, State.PENDING, State.DELIVERED, State.COMPLETED, State.CANCELED]
@@ -101,6 +111,11 @@ class Reason:
     short: str  # on the strip, where a phone has room for a word or two
     rule: object  # (now, viewer) -> Q over the viewer's orders; it names their open states
     deadline: str  # which "by when" the row shows: see deadline_of()
+    # The column the Priority tab walks this reason's orders by: their
+    # urgency, or where the rule's states settle it, the plain column it
+    # equals (due_at once started, created_at while pending), which the
+    # reason's index is sorted on.
+    walk: str = "urgent_at"
 
 
 REASONS = {
@@ -120,6 +135,7 @@ REASONS = {
             "Revision",
             lambda now, viewer: Q(state=State.ACTIVE, revisions_used__gt=0),
             "due",
+            walk="due_at",
         ),
         Reason(
             "cancellation",
@@ -130,13 +146,21 @@ REASONS = {
             ),
             "request",
         ),
-        Reason("late", "Late", "Late", lambda now, viewer: clock_q("late", now), "late_since"),
+        Reason(
+            "late",
+            "Late",
+            "Late",
+            lambda now, viewer: clock_q("late", now),
+            "late_since",
+            walk="due_at",
+        ),
         Reason(
             "due_soon",
             "Due soon",
             "Due soon",
             lambda now, viewer: clock_q("due_soon", now),
             "due",
+            walk="due_at",
         ),
     ],
     "buyer": [
@@ -146,6 +170,7 @@ REASONS = {
             "Requirements",
             lambda now, viewer: Q(state=State.PENDING),
             "ordered",
+            walk="created_at",
         ),
         Reason(
             "review",
@@ -153,6 +178,7 @@ REASONS = {
             "Review",
             lambda now, viewer: Q(state=State.DELIVERED),
             "completes",
+            walk="due_at",
         ),
         Reason(
             "request",
@@ -447,7 +473,7 @@ def orders_page(user, role, query: OrderListQuery, counts, now=None):
     backward = bool(before) or (query.last and not after)
     size = settings.SALES_PAGE_SIZE
 
-    def walk(qs):
+    def walk(qs, field=field):
         """The rows of ``qs`` past the cursor, in the order of this walk."""
         if after:
             qs = qs.filter(
@@ -467,9 +493,9 @@ def orders_page(user, role, query: OrderListQuery, counts, now=None):
         # Each reason's page of the walk (through its own index), then the
         # page of their union: it holds every order the page can show.
         reasons = [r for r in REASONS[role] if r.key == query.flag] or REASONS[role]
-        urgent = {"urgent_at": Coalesce("due_at", "created_at")}
+        urgent = {"urgent_at": URGENT_AT}
         pages = [
-            walk(qs.annotate(**urgent).filter(r.rule(now, user))).values("pk")[: size + 1]
+            walk(qs.annotate(**urgent).filter(r.rule(now, user)), r.walk).values("pk")[: size + 1]
             for r in reasons
         ]
         if connection.features.supports_slicing_ordering_in_compound:
@@ -513,11 +539,13 @@ def orders_page(user, role, query: OrderListQuery, counts, now=None):
 
 
 def _waiting_since(model, role):
-    """When the open request of this kind that waits on the viewer was made."""
+    """When the open request of this kind that waits on the viewer was made.
+    An order has at most one open request of a kind: it is found through
+    that index, then counts only if the viewer is the one to answer it."""
     return Subquery(
         model.objects.filter(order=OuterRef("pk"), state=RequestState.OPEN)
-        .filter(answerer=OuterRef(role))
-        .values("created_at")[:1]
+        .order_by()
+        .values(waiting=Case(When(answerer=OuterRef(role), then="created_at")))[:1]
     )
 
 

@@ -66,7 +66,7 @@ def busy_seller():
 
 
 SELLER_INDEXES = [
-    "Index Only Scan using order_seller_unanswered",  # new
+    "using order_seller_awaiting_reply",  # new
     "using order_seller_revised",  # revision
     "Index Only Scan using order_seller_state_due",  # late, due soon
     "using cancellation_open_answerer",  # the requests waiting on the seller
