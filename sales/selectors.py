@@ -2,6 +2,7 @@
 
 import binascii
 from base64 import urlsafe_b64decode, urlsafe_b64encode
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -75,11 +76,11 @@ NAME_FIELDS = ["username", "first_name", "last_name"]
 def _open_request_to(viewer, *models):
     """Orders with an open request (of these kinds) that waits on the
     viewer's answer: a few ids read from the requests' answerer index."""
-    rule = Q(pk__in=[])
-    for model in models:
-        waiting = model.objects.filter(state=RequestState.OPEN, answerer=viewer).order_by()
-        rule |= _pk_among(waiting.values("order_id"))
-    return rule
+    first, *others = [
+        model.objects.filter(state=RequestState.OPEN, answerer=viewer).order_by().values("order_id")
+        for model in models
+    ]
+    return _pk_among(first.union(*others, all=True) if others else first)
 
 
 def _pk_among(ids):
@@ -216,42 +217,81 @@ def count_label(n):
     return f"{PRIORITY_COUNT_CAP}+" if n > PRIORITY_COUNT_CAP else str(n)
 
 
-def order_tab_counts(user, role, now=None):
+class TabCounts(dict):
+    """The count of each tab and Priority reason, by key. ``needing``, when
+    asked for, holds what the Priority counts read: (reason, order id,
+    urgency) for each reason's most urgent orders, up to the cap. The
+    Priority tab's first page is cut from it, so the strip and the landing
+    rows are one reading."""
+
+    needing = None
+
+
+def order_tab_counts(user, role, now=None, *, needing=False):
     """Per-tab counts (the user's ``OrderCount`` rows, kept by the services),
-    and the Priority tab's: one count per reason and the orders needing the
-    viewer for any, in one query, each up to PRIORITY_COUNT_CAP + 1 (any
-    count above the cap is shown as over it). Each reason's orders are read
-    through its own index, and the union is counted; a condition that ORs
-    the reasons would read all of a big seller's open orders."""
+    and the Priority tab's: each reason's most urgent orders, up to
+    PRIORITY_COUNT_CAP + 1 (a count above the cap is shown as over it),
+    read in one query, counted there or, with ``needing``, here. Each
+    reason's orders are read through its own index, in its order; a
+    condition that ORs the reasons would read all of a big seller's open
+    orders."""
     now = now or timezone.now()
     by_state = dict(OrderCount.objects.filter(user=user, role=role).values_list("state", "orders"))
-    counts = {tab.value: by_state.get(tab.value, 0) for tab in TABS}
+    counts = TabCounts({tab.value: by_state.get(tab.value, 0) for tab in TABS})
     reasons = REASONS[role]
-    mine = orders_for_role(user, role).order_by()
+    mine = orders_for_role(user, role).annotate(urgent_at=URGENT_AT)
     parts = [
         mine.filter(r.rule(now, user))
         .annotate(why=Value(r.key))
-        .values_list("why", "pk")[: PRIORITY_COUNT_CAP + 1]
+        .order_by(r.walk, "pk")
+        .values_list("why", "pk", "urgent_at")[: PRIORITY_COUNT_CAP + 1]
         .query.sql_with_params()
         for r in reasons
     ]
-    each = ", ".join("COUNT(*) FILTER (WHERE why = %s)" for _ in reasons)
     # A derived table for each part: SQLite allows no LIMIT on the parts of
     # a UNION itself.
     union = " UNION ALL ".join(
         f"SELECT * FROM ({sql}) AS part{i}" for i, (sql, _) in enumerate(parts)
     )
+    params = [p for _, part_params in parts for p in part_params]
+    keys = [r.key for r in reasons]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {each}, COUNT(DISTINCT pk) FROM ({union}) AS needing",
-            [r.key for r in reasons] + [p for _, params in parts for p in params],
-        )
-        *per_reason, total = cursor.fetchone()
-    counts.update(zip([r.key for r in reasons], per_reason, strict=True))
+        if needing:
+            cursor.execute(union, params)
+            counts.needing = [(why, pk, _as_datetime(at)) for why, pk, at in cursor.fetchall()]
+            per_reason = Counter(why for why, _, _ in counts.needing)
+            per_reason = [per_reason[key] for key in keys]
+            total = len({pk for _, pk, _ in counts.needing})
+        else:
+            each = ", ".join("COUNT(*) FILTER (WHERE why = %s)" for _ in keys)
+            cursor.execute(
+                f"SELECT {each}, COUNT(DISTINCT pk) FROM ({union}) AS needing", keys + params
+            )
+            *per_reason, total = cursor.fetchone()
+    counts.update(zip(keys, per_reason, strict=True))
     # Past a reason's cap the union holds only part of its orders.
     capped = any(n > PRIORITY_COUNT_CAP for n in per_reason)
     counts[PRIORITY] = PRIORITY_COUNT_CAP + 1 if capped else total
     return counts
+
+
+def _as_datetime(value):
+    """A timestamp from a raw query: SQLite returns its text."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value
+
+
+def _first_priority_page(counts, size):
+    """The ids of the Priority tab's first page (and one more, to tell a
+    next page), with each one's reasons, from what the counts read: every
+    order of the page is among the first ``size + 1`` of each reason it
+    has, and the counts read more than that of each."""
+    first = {}
+    for why, pk, _ in sorted(counts.needing, key=lambda n: (n[2], n[1])):
+        if pk in first or len(first) <= size:
+            first.setdefault(pk, set()).add(why)
+    return first
 
 
 # Sorts: the field and whether it runs newest first. Pages are cut by keyset
@@ -284,6 +324,19 @@ class OrderListQuery:
         if self.q:
             del params["tab"]
         return urlencode({k: v for k, v in params.items() if v})
+
+    @property
+    def lands(self):
+        """Whether this is the Priority tab's first page, unfiltered."""
+        return self.tab == PRIORITY and not (self.flag or self.after or self.before or self.last)
+
+    @staticmethod
+    def may_land(params):
+        """Whether these parameters may ask for the Priority tab's first
+        page (it depends on the counts when they name no tab)."""
+        return (params.get("tab") or PRIORITY) == PRIORITY and not any(
+            params.get(key) for key in ("q", "flag", "after", "before", "last")
+        )
 
     @classmethod
     def from_request(cls, params, role, counts):
@@ -490,19 +543,26 @@ def orders_page(user, role, query: OrderListQuery, counts, now=None):
         qs = _search(qs, user, role, query.q)
         total = None
     elif query.tab == PRIORITY:
-        # Each reason's page of the walk (through its own index), then the
-        # page of their union: it holds every order the page can show.
-        reasons = [r for r in REASONS[role] if r.key == query.flag] or REASONS[role]
-        urgent = {"urgent_at": URGENT_AT}
-        pages = [
-            walk(qs.annotate(**urgent).filter(r.rule(now, user)), r.walk).values("pk")[: size + 1]
-            for r in reasons
-        ]
-        if connection.features.supports_slicing_ordering_in_compound:
-            mine = Q(pk__in=pages[0].union(*pages[1:], all=True))
-        else:  # SQLite can't cut the parts of a UNION: an IN for each page
-            mine = Q(*[Q(pk__in=page) for page in pages], _connector=Q.OR)
-        qs = with_reasons(qs.filter(mine), user, role, now).annotate(**urgent)
+        first = None
+        if counts.needing is not None and query.lands and size <= PRIORITY_COUNT_CAP:
+            first = _first_priority_page(counts, size)
+            qs = with_waiting(qs.filter(pk__in=list(first)), role)
+        else:
+            # Each reason's page of the walk (through its own index), then
+            # the page of their union: it holds every order the page can show.
+            reasons = [r for r in REASONS[role] if r.key == query.flag] or REASONS[role]
+            pages = [
+                walk(qs.annotate(urgent_at=URGENT_AT).filter(r.rule(now, user)), r.walk).values(
+                    "pk"
+                )[: size + 1]
+                for r in reasons
+            ]
+            if connection.features.supports_slicing_ordering_in_compound:
+                mine = Q(pk__in=pages[0].union(*pages[1:], all=True))
+            else:  # SQLite can't cut the parts of a UNION: an IN for each page
+                mine = Q(*[Q(pk__in=page) for page in pages], _connector=Q.OR)
+            qs = with_reasons(qs.filter(mine), user, role, now)
+        qs = qs.annotate(urgent_at=URGENT_AT)
         total = counts[query.flag or PRIORITY]
         if total > PRIORITY_COUNT_CAP:
             total = None  # the strip says how many, as far as it counts
@@ -523,10 +583,11 @@ def orders_page(user, role, query: OrderListQuery, counts, now=None):
         rows.reverse()
     if query.tab == PRIORITY:
         for row in rows:
+            why = first[row.pk] if first is not None else _why(row, role)
             row.reasons = [
                 (reason, deadline_of(row, reason.deadline))
                 for reason in REASONS[role]
-                if getattr(row, f"why_{reason.key}")
+                if reason.key in why
             ]
     return OrderPage(
         object_list=rows,
@@ -549,20 +610,29 @@ def _waiting_since(model, role):
     )
 
 
-def with_reasons(qs, user, role, now):
-    """Each row reads back which reasons hold for it (``why_<key>``), by the
-    same rules the strip counts with, and when the open request that waits
-    on the viewer was made (its deadline follows from it)."""
+def with_waiting(qs, role):
+    """Each row with when the open request that waits on the viewer was
+    made (its deadline follows from it)."""
     waiting = _waiting_since(CancellationRequest, role)
     if role == "buyer":  # only sellers ask for more time
         waiting = Coalesce(waiting, _waiting_since(ExtensionRequest, role))
-    return qs.annotate(
+    return qs.annotate(request_made_at=waiting)
+
+
+def with_reasons(qs, user, role, now):
+    """Each row reads back which reasons hold for it (``why_<key>``), by the
+    same rules the strip counts with, and when the open request that waits
+    on the viewer was made."""
+    return with_waiting(qs, role).annotate(
         **{
             f"why_{r.key}": ExpressionWrapper(r.rule(now, user), output_field=BooleanField())
             for r in REASONS[role]
-        },
-        request_made_at=waiting,
+        }
     )
+
+
+def _why(row, role):
+    return {r.key for r in REASONS[role] if getattr(row, f"why_{r.key}")}
 
 
 def deadline_of(order, kind):

@@ -40,7 +40,9 @@ PRIORITY_DESCRIPTIONS = {
 
 
 def _order_list(request, role, template):
-    counts = selectors.order_tab_counts(request.user, role)
+    counts = selectors.order_tab_counts(
+        request.user, role, needing=selectors.OrderListQuery.may_land(request.GET)
+    )
     query = selectors.OrderListQuery.from_request(request.GET, role, counts)
     page = selectors.orders_page(request.user, role, query, counts)
     tabs = [

@@ -176,6 +176,10 @@ def test_counts_past_the_cap_show_as_over_it_and_every_row_stays(
     assert 'data-count="priority">3+<' in html
     assert set(_rows(html)) == {o.number for o in late + due_soon}
     assert "data-total" not in html  # no exact total to show past the cap
+    # A state tab counts in the database what the landing counts here.
+    active = client.get(reverse("sales:sales"), {"tab": "active"}).content.decode()
+    assert _strip(active) == _strip(html)
+    assert 'data-count="priority">3+<' in active
 
 
 def test_counts_at_the_cap_are_exact(client, job, now, monkeypatch):
@@ -310,3 +314,34 @@ def test_the_priority_tab_pages_through_every_reason_once_most_urgent_first(
     assert backward == expected
     html = client.get(reverse("sales:sales")).content.decode()
     assert f'data-count="priority">{len(expected)}<' in html
+
+
+def test_the_landing_page_cut_from_the_counts_equals_the_walked_page(
+    client, job, now, settings, monkeypatch
+):
+    """The Priority tab's first page is cut from what the strip counted;
+    the same page walked reason by reason (as later pages are) has the same
+    rows with the same reasons and deadlines, orders with several reasons
+    included."""
+    settings.SALES_PAGE_SIZE = 4
+    for i in range(3):
+        for reason in SELLER_REASONS:
+            _seller_case(reason, job, now - timedelta(minutes=5 * i))
+        both = OrderFactory(job=job, state=State.ACTIVE, due_at=now - timedelta(hours=2 + i))
+        cancellation_request_create(order=both, actor=both.buyer, reason="Too late for me.")
+    client.force_login(job.seller)
+
+    def landing():
+        html = client.get(reverse("sales:sales")).content.decode()
+        rows = _rows(html)
+        return rows, {n: _deadline(html, n, why[0]) for n, why in rows.items()}
+
+    cut = landing()
+    on_a_tab = client.get(reverse("sales:sales"), {"tab": "completed"}).content.decode()
+    assert _strip(on_a_tab) == _strip(client.get(reverse("sales:sales")).content.decode())
+    monkeypatch.setattr(selectors, "PRIORITY_COUNT_CAP", 3)  # below the page: walked
+    walked = landing()
+
+    assert len(cut[0]) == 4
+    assert any(len(why) > 1 for why in cut[0].values())
+    assert cut == walked

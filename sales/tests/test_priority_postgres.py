@@ -92,9 +92,14 @@ def test_priority_counts_read_each_reason_through_its_index(busy_seller, role):
 
 
 def test_the_priority_tab_reads_a_page_of_each_reason(busy_seller, settings):
+    """Past the first page (or for one reason), the tab walks each reason's
+    index for a page of its orders."""
     seller, _ = busy_seller
-    query = selectors.OrderListQuery(tab=selectors.PRIORITY, sort="urgent")
+    settings.SALES_PAGE_SIZE = 1
     counts = selectors.order_tab_counts(seller, "seller")
+    query = selectors.OrderListQuery(tab=selectors.PRIORITY, sort="urgent")
+    first = selectors.orders_page(seller, "seller", query, counts)
+    query.after = first.next_cursor
     with CaptureQueriesContext(connection) as ctx:
         page = selectors.orders_page(seller, "seller", query, counts)
     assert page.object_list
@@ -105,3 +110,18 @@ def test_the_priority_tab_reads_a_page_of_each_reason(busy_seller, settings):
         assert index in plan, plan
     # Each reason's part stops at a page and a row, not at all its orders.
     assert plan.count("Limit") >= len(selectors.reasons_for("seller")) + 1, plan
+
+
+def test_the_priority_landing_page_reads_its_rows_by_primary_key(busy_seller):
+    """The first page is cut from what the counts read: its rows are then
+    looked up by id."""
+    seller, _ = busy_seller
+    query = selectors.OrderListQuery(tab=selectors.PRIORITY, sort="urgent")
+    counts = selectors.order_tab_counts(seller, "seller")
+    with CaptureQueriesContext(connection) as ctx:
+        page = selectors.orders_page(seller, "seller", query, counts)
+    assert page.object_list
+    [sql] = [q["sql"] for q in ctx.captured_queries if 'FROM "sales_order"' in q["sql"]]
+    plan = _plan(sql)
+    assert "Index Scan using sales_order_pkey on sales_order" in plan, plan
+    assert "Seq Scan" not in plan and "Bitmap Heap Scan on sales_order" not in plan, plan
