@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import images, services
 from .forms import JobForm, JobImageForm
@@ -123,7 +123,7 @@ def _gallery_url(job):
 _FILE_NAME = re.compile(r"^(?P<token>[0-9a-f]{32})(?:-(?P<size>[a-z]+))?\.(?P<ext>[a-z]+)$")
 
 
-@require_GET
+@require_safe
 def job_image_file(request, name):
     """A Job's image, to anyone: Job images are public. A file's name is new
     whenever its content is (a new upload), so it is cached for a year."""
