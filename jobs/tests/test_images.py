@@ -4,6 +4,7 @@ add, move or remove them; the files are served for a year and deleted with
 their image."""
 
 import io
+import os
 import uuid
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from jobs.models import Job, JobImage
 from jobs.services import job_image_orphans_delete
 from jobs.tasks import sweep_job_image_orphans
 from testing.factories import JobFactory, OrderFactory, SupportFactory, UserFactory
+from testing.processes import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -418,3 +420,44 @@ def test_a_storage_outage_stores_nothing_and_says_so(seller_client, job, monkeyp
     assert "Your image could not be stored just now" in response.content.decode()
     assert not JobImage.objects.exists()
     assert stored_files() == []
+
+
+def test_a_head_request_gets_the_same_headers(client, job):
+    (image,) = gallery(job, 1)
+
+    response = client.head(image.cover_url)
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_images_are_served_the_same_with_debug_off(client, job, settings):
+    settings.DEBUG = False
+    (image,) = gallery(job, 1)
+
+    response = client.get(image.page_url)
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_support_sees_a_jobs_images_in_the_admin_and_cannot_remove_them(client, job, support):
+    (image,) = gallery(job, 1)
+    client.force_login(support)
+
+    html = client.get(reverse("admin:jobs_job_change", args=[job.pk])).content.decode()
+
+    assert image.cover_url in html
+    assert "images-0-DELETE" not in html
+    assert JobImage.objects.filter(pk=image.pk).exists()
+
+
+@pytest.mark.parametrize("mb", ["0", "26"])
+def test_an_image_limit_past_what_uploads_read_stops_the_start(mb):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env |= {"JOB_IMAGE_MAX_MB": mb, "ATTACHMENT_MAX_MB": "25"}
+
+    result = manage(env, "check")
+
+    assert result.returncode != 0
+    assert "JOB_IMAGE_MAX_MB must be above 0 and at most ATTACHMENT_MAX_MB" in result.stderr
