@@ -138,7 +138,7 @@ def check_image(upload):
                 if image.width * image.height > MAX_PIXELS:
                     raise ValidationError(
                         f"“{name}” is {image.width}×{image.height} pixels; "
-                        "an image can have at most 50 million."
+                        f"an image can have at most {MAX_PIXELS // 1_000_000} million."
                     )
                 image.verify()
             upload.seek(0)

@@ -461,3 +461,17 @@ def test_an_image_limit_past_what_uploads_read_stops_the_start(mb):
 
     assert result.returncode != 0
     assert "JOB_IMAGE_MAX_MB must be above 0 and at most ATTACHMENT_MAX_MB" in result.stderr
+
+
+def test_a_storage_outage_while_serving_says_try_again(client, job, monkeypatch):
+    (image,) = gallery(job, 1)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("S3 unreachable")
+
+    monkeypatch.setattr(images.storages["attachments"], "open", down)
+    response = client.get(image.cover_url)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert "Cache-Control" not in response
