@@ -16,6 +16,7 @@ class JobError(Exception):
 
 
 STORAGE_DOWN = "Your image could not be stored just now. Please try again in a few minutes."
+UNREADABLE = "This image could not be redrawn at our sizes. Please save it again as a PNG or JPEG."
 
 
 def job_create(*, seller, data) -> Job:
@@ -63,22 +64,27 @@ def _files_delete(names):
 def _files_store(upload, fmt):
     """Write the re-encoded upload and each of its sizes; return the
     original's name. On a failure nothing is left behind."""
-    storage = images.job_image_storage()
     name = images.new_name(fmt)
+    specs = {name: images.Original}
+    specs |= {images.size_name(name, size): spec for size, spec in images.SIZES.items()}
+    try:
+        contents = {}
+        for file_name, spec in specs.items():
+            upload.seek(0)
+            contents[file_name] = spec(source=upload).generate()
+    except Exception as error:  # Pillow could check it but not redraw it
+        logger.warning("Re-encoding a Job image failed", exc_info=True)
+        raise JobError(UNREADABLE) from error
+    storage = images.job_image_storage()
     stored = []
     try:
-        upload.seek(0)
-        stored.append(storage.save(name, images.Original(source=upload).generate()))
-        for size, spec in images.SIZES.items():
-            upload.seek(0)
-            stored.append(
-                storage.save(images.size_name(name, size), spec(source=upload).generate())
-            )
+        for file_name, content in contents.items():
+            stored.append(storage.save(file_name, content))
     except Exception as error:  # the storage is down (S3 unreachable, disk full)
         logger.error("Storing a Job image failed", exc_info=True)
         _files_delete(stored)
         raise JobError(STORAGE_DOWN) from error
-    return stored[0]
+    return name
 
 
 def job_image_add(*, job: Job, seller, upload, alt="") -> JobImage:

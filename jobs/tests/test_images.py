@@ -475,3 +475,17 @@ def test_a_storage_outage_while_serving_says_try_again(client, job, monkeypatch)
     assert response.status_code == 503
     assert response["Retry-After"] == "60"
     assert "Cache-Control" not in response
+
+
+def test_an_image_that_cannot_be_redrawn_is_refused_and_nothing_kept(
+    seller_client, job, monkeypatch
+):
+    def broken(self):
+        raise OSError("cannot write mode I as PNG")
+
+    monkeypatch.setattr(images.Cover, "generate", broken)
+
+    refused(
+        upload(seller_client, job, picture("PNG")),
+        "This image could not be redrawn at our sizes. Please save it again as a PNG or JPEG.",
+    )
