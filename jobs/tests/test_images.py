@@ -8,6 +8,7 @@ import os
 import uuid
 from datetime import timedelta
 
+import hypothesis
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
@@ -15,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import strategies as st
 from PIL import Image
 
 from jobs import images
@@ -489,3 +491,35 @@ def test_an_image_that_cannot_be_redrawn_is_refused_and_nothing_kept(
         upload(seller_client, job, picture("PNG")),
         "This image could not be redrawn at our sizes. Please save it again as a PNG or JPEG.",
     )
+
+
+FUZZ = hypothesis.settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        hypothesis.HealthCheck.function_scoped_fixture,
+        hypothesis.HealthCheck.too_slow,
+    ],
+)
+
+
+def test_any_bytes_under_any_name_are_refused_or_taken_never_a_crash(seller_client, job):
+    (image,) = gallery(job, 1)
+    names = st.sampled_from(["a.png", "a.jpg", "a.jpeg", "a.webp", "a.gif", "a", ".png"])
+    heads = st.sampled_from(
+        [b"", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF\x00\x00\x00\x00WEBP"]
+    )
+
+    @FUZZ
+    @hypothesis.given(name=names, head=heads, body=st.binary(max_size=300), to=st.text(max_size=8))
+    def run(name, head, body, to):
+        file = SimpleUploadedFile(name, head + body)
+        added = upload(seller_client, job, file)
+        assert added.status_code == 400  # none of these is a whole image
+        moved = seller_client.post(reverse("jobs:image_move", args=[job.pk, image.pk]), {"to": to})
+        assert moved.status_code == 302
+        assert list(job.images.all()) == [image]
+        assert len(stored_files()) == 3
+
+    run()
