@@ -5,6 +5,7 @@ their image."""
 
 import io
 import os
+import re
 import uuid
 from datetime import timedelta
 
@@ -523,3 +524,17 @@ def test_any_bytes_under_any_name_are_refused_or_taken_never_a_crash(seller_clie
         assert len(stored_files()) == 3
 
     run()
+
+
+def test_the_edit_page_with_images_and_an_error_keeps_ids_unique_and_labels_pointing(
+    seller_client, job
+):
+    gallery(job, 2)
+    bad = SimpleUploadedFile("logo.png", HTML, content_type="image/png")
+
+    html = upload(seller_client, job, bad).content.decode()
+
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
+    assert set(re.findall(r'<label[^>]*\sfor="([^"]+)"', html)) <= set(ids)
+    assert 'for="id_image_image"' in html and 'for="id_image_alt"' in html
