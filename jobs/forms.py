@@ -3,7 +3,7 @@ from django import forms
 from marketplace.forms import PageForm
 
 from .images import ACCEPT, check_image, limit_text
-from .models import Job
+from .models import ALT_MAX, Job
 
 
 class JobForm(forms.ModelForm):
@@ -51,7 +51,7 @@ class JobImageForm(PageForm):
     )
     alt = forms.CharField(
         label="Describe the image",
-        max_length=200,
+        max_length=ALT_MAX,
         required=False,
         help_text="For people who can't see it, e.g. “Three logo sketches on a desk”. "
         "Left empty, the Job's title is used.",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from .images import SIZES, job_image_storage, size_name
 
 MAX_DELIVERY_DAYS = 90
+ALT_MAX = 200  # an image's description
 
 
 class Category(models.TextChoices):
@@ -103,7 +104,7 @@ class JobImage(models.Model):
     token = models.CharField(max_length=32, unique=True, editable=False)
     alt = models.CharField(
         "description",
-        max_length=200,
+        max_length=ALT_MAX,
         blank=True,
         help_text="What the image shows, for people who can't see it.",
     )

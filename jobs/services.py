@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import images
-from .models import Job, JobImage
+from .models import ALT_MAX, Job, JobImage
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +130,18 @@ def job_image_delete(*, job: Job, seller, image_id) -> None:
         image.delete()
         _renumber(list(JobImage.objects.filter(job=locked).order_by("position", "pk")))
         transaction.on_commit(lambda: _files_delete(names))
+
+
+def job_image_describe(*, job: Job, seller, image_id, alt: str) -> None:
+    """Change what an image's description says. Locks the Job. Raises
+    ``JobError`` when the image is gone or the text too long."""
+    alt = (alt or "").strip()
+    if len(alt) > ALT_MAX:
+        raise JobError(f"Keep a description under {ALT_MAX} characters.")
+    with transaction.atomic():
+        locked = _locked_own_job(job, seller)
+        if not JobImage.objects.filter(job=locked, pk=image_id).update(alt=alt):
+            raise JobError("This image was removed meanwhile.")
 
 
 MOVES = ("first", "earlier", "later")

@@ -14,5 +14,10 @@ urlpatterns = [
     path("<int:pk>/images/", views.job_image_add, name="image_add"),
     path("<int:pk>/images/<int:image_pk>/delete/", views.job_image_delete, name="image_delete"),
     path("<int:pk>/images/<int:image_pk>/move/", views.job_image_move, name="image_move"),
+    path(
+        "<int:pk>/images/<int:image_pk>/describe/",
+        views.job_image_describe,
+        name="image_describe",
+    ),
     path("images/<str:name>", views.job_image_file, name="image_file"),
 ]

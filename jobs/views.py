@@ -115,6 +115,21 @@ def job_image_move(request, pk, image_pk):
     return redirect(_gallery_url(job))
 
 
+@login_required
+@require_POST
+def job_image_describe(request, pk, image_pk):
+    job = _get_own_job(request, pk)
+    try:
+        services.job_image_describe(
+            job=job, seller=request.user, image_id=image_pk, alt=request.POST.get("alt", "")
+        )
+    except services.JobError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The description was saved.")
+    return redirect(_gallery_url(job))
+
+
 def _gallery_url(job):
     return reverse("jobs:edit", args=[job.pk]) + "#images"
 

@@ -281,6 +281,7 @@ def test_nobody_else_can_add_move_or_remove_images(client, job, others, who):
         upload(client, job, picture("PNG")),
         client.post(reverse("jobs:image_delete", args=[job.pk, image.pk])),
         client.post(reverse("jobs:image_move", args=[job.pk, image.pk]), {"to": "later"}),
+        client.post(reverse("jobs:image_describe", args=[job.pk, image.pk]), {"alt": "Mine"}),
         client.get(reverse("jobs:edit", args=[job.pk])),
     ]
 
@@ -291,6 +292,7 @@ def test_nobody_else_can_add_move_or_remove_images(client, job, others, who):
         else:
             assert response.status_code == 404
     assert list(job.images.all()) == [image]
+    assert job.images.get().alt == image.alt
     assert stored_files() == files
 
 
@@ -538,3 +540,23 @@ def test_the_edit_page_with_images_and_an_error_keeps_ids_unique_and_labels_poin
     assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
     assert set(re.findall(r'<label[^>]*\sfor="([^"]+)"', html)) <= set(ids)
     assert 'for="id_image_image"' in html and 'for="id_image_alt"' in html
+
+
+def test_seller_changes_an_images_description(seller_client, job):
+    (image,) = gallery(job, 1)
+    url = reverse("jobs:image_describe", args=[job.pk, image.pk])
+
+    response = seller_client.post(url, {"alt": "  The portrait, framed  "}, follow=True)
+
+    assert "The description was saved." in response.content.decode()
+    image.refresh_from_db()
+    assert image.alt_text == "The portrait, framed"
+    seller_client.post(url, {"alt": ""})
+    image.refresh_from_db()
+    assert image.alt_text == "I will paint your house portrait, image 1"
+
+    response = seller_client.post(url, {"alt": "x" * 201}, follow=True)
+
+    assert "Keep a description under 200 characters." in response.content.decode()
+    image.refresh_from_db()
+    assert image.alt == ""
