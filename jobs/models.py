@@ -4,8 +4,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+
+from .images import SIZES, job_image_storage, size_name
 
 MAX_DELIVERY_DAYS = 90
+ALT_MAX = 200  # an image's description
 
 
 class Category(models.TextChoices):
@@ -24,6 +28,14 @@ class Category(models.TextChoices):
 class JobQuerySet(models.QuerySet):
     def orderable(self):
         return self.filter(is_paused=False)
+
+    def with_images(self):
+        """Each Job's images in one query for the whole list: what Browse
+        (``jobs/_cover.html``) and the Job page (``jobs/_gallery.html``) read
+        through ``job.images.all``, which otherwise costs a query per Job."""
+        return self.prefetch_related(
+            models.Prefetch("images", queryset=JobImage.objects.order_by("position", "pk"))
+        )
 
 
 class Job(models.Model):
@@ -78,3 +90,49 @@ class Job(models.Model):
     @property
     def question_list(self):
         return [line.strip() for line in self.questions.splitlines() if line.strip()]
+
+
+class JobImage(models.Model):
+    """One image of a Job's gallery (at most ``images.MAX_IMAGES``). The file
+    is the re-encoded upload; its thumbnails are stored beside it, named
+    after it (``images.SIZES``). Position 0 is the cover Browse shows."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="images")
+    position = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(storage=job_image_storage, max_length=200)
+    # The file's name without folder or extension: what the serving view looks up.
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    alt = models.CharField(
+        "description",
+        max_length=ALT_MAX,
+        blank=True,
+        help_text="What the image shows, for people who can't see it.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["job", "position"], name="jobimage_job_position")]
+
+    def __str__(self):
+        return f"Image {self.position + 1} of Job {self.job_id}"
+
+    @property
+    def alt_text(self):
+        return self.alt or f"{self.job.title}, image {self.position + 1}"
+
+    def names(self):
+        """Every stored file of this image: the original and each size."""
+        return [self.file.name] + [size_name(self.file.name, size) for size in SIZES]
+
+    @property
+    def url(self):
+        return self.file.url
+
+    @property
+    def cover_url(self):
+        return self.file.storage.url(size_name(self.file.name, "cover"))
+
+    @property
+    def page_url(self):
+        return self.file.storage.url(size_name(self.file.name, "page"))

@@ -67,6 +67,7 @@ env = environ.Env(
     ATTACHMENTS_S3_ENDPOINT_URL=(str, ""),
     ATTACHMENTS_S3_REGION=(str, ""),
     UPLOAD_MAX_REQUEST_BYTES=int,  # follows ATTACHMENT_MAX_MB and ATTACHMENT_MAX_FILES
+    JOB_IMAGE_MAX_MB=(int, 5),
     # Celery, the periodic work and outages.
     REDIS_URL=(str, ""),
     REDIS_TIMEOUT=(float, 1.0),
@@ -134,6 +135,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "imagekit",
     "django_fsm",
     "axes",
     "csp",
@@ -341,6 +343,15 @@ LIVE_POLL_SECONDS = env("LIVE_POLL_SECONDS")
 # Attachments, stored under PRIVATE_MEDIA_ROOT (above) or on S3.
 ATTACHMENT_MAX_BYTES = env("ATTACHMENT_MAX_MB") * 1024 * 1024
 ATTACHMENT_MAX_FILES = env("ATTACHMENT_MAX_FILES")
+# A Job's gallery images, stored beside the attachments (jobs/images.py).
+# Every upload stops being read past ATTACHMENT_MAX_BYTES (FILE_UPLOAD_HANDLERS
+# below), so an image can be no larger.
+JOB_IMAGE_MAX_BYTES = env("JOB_IMAGE_MAX_MB") * 1024 * 1024
+if not 0 < JOB_IMAGE_MAX_BYTES <= ATTACHMENT_MAX_BYTES:
+    raise environ.ImproperlyConfigured(
+        "JOB_IMAGE_MAX_MB must be above 0 and at most ATTACHMENT_MAX_MB: no upload is read "
+        "past ATTACHMENT_MAX_MB."
+    )
 # E-mailed links start with SITE_URL (above); in production it must be set,
 # not the loopback address worked out for `make run`.
 if not DEBUG:
@@ -484,6 +495,10 @@ CELERY_BEAT_SCHEDULE = {
         # A time of day, not "every 24 h": an interval starts again whenever
         # the schedule file is lost (`make run`'s Procfile removes it).
         "schedule": crontab(hour=3, minute=17),
+    },
+    "job-image-orphans-sweep": {
+        "task": "jobs.tasks.sweep_job_image_orphans",
+        "schedule": crontab(hour=3, minute=37),
     },
 }
 

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from demo import images as demo_images
 from jobs.models import Job
 from messaging.attachments import check_upload
 from messaging.models import Message, MessageKind, Notification, NotificationKind
@@ -704,6 +705,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self._users()
             jobs = self._jobs(users)
+            demo_images.job_images_add(job for job, _ in jobs.values())
             if Order.objects.filter(seller=users["demo_seller"]).exists():
                 self.stdout.write("Demo orders already exist; nothing to add.")
             else:
