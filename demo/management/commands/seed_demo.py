@@ -666,6 +666,7 @@ SUPPORT_PERMISSIONS = [
     "view_notification",
     "view_extensionrequest",
     "view_cancellationrequest",
+    "view_review",
     "view_supportticket",
     "change_supportticket",
     "view_job",  # view only: a change of a Job's seller or price would bypass the seller
