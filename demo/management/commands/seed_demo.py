@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from demo.reviews import seed_reviews
 from jobs.models import Job
 from messaging.attachments import check_upload
 from messaging.models import Message, MessageKind, Notification, NotificationKind
@@ -709,6 +710,7 @@ class Command(BaseCommand):
                 self.stdout.write("Demo orders already exist; nothing to add.")
             else:
                 DemoOrders(users, jobs).tell()
+                seed_reviews()
         site = settings.SITE_URL.rstrip("/")
         self.stdout.write(self.style.SUCCESS(f"Demo log-ins ({site}/):"))
         for username, password, role, *_ in LOGINS:
