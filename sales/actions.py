@@ -55,8 +55,9 @@ class NextStep:
     urgent: bool = False
 
 
-def next_step(order, user, actions, waiting_for_me, blocked=()) -> NextStep | None:
-    """What the viewer should do next, most pressing first."""
+def next_step(order, user, actions, waiting_for_me, blocked=(), reviews=None) -> NextStep | None:
+    """What the viewer should do next, most pressing first. ``reviews`` is
+    what the viewer sees of a completed order's reviews, if any."""
     is_seller = user.pk == order.seller_id
     if waiting_for_me:
         return NextStep("Answer the request", "#waiting-1", urgent=True)
@@ -81,4 +82,8 @@ def next_step(order, user, actions, waiting_for_me, blocked=()) -> NextStep | No
         return NextStep("Waiting for the buyer's review.")
     if order.state == State.ACTIVE:
         return NextStep("The seller is working on it.")
+    if reviews is not None and reviews.published:
+        return NextStep("Read the reviews", "#reviews")
+    if reviews is not None and reviews.mine is not None:
+        return NextStep("Your review is in. Waiting for the other side to review.")
     return None

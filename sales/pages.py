@@ -46,6 +46,7 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
         r for r in (open_cancellation, open_extension) if r and r.requested_by_id != user.pk
     ]
     allowed, blocked = actions.order_actions_and_blocks(order, user)
+    reviews = _reviews_context(order, user, forms) if order.state == State.COMPLETED else {}
     forms_by_action = {
         "submit_requirements": (
             "requirements_form",
@@ -67,7 +68,9 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
         "other": order.other_party(user),
         "actions": allowed,
         "blocked": blocked,
-        "next_step": actions.next_step(order, user, allowed, waiting_for_me, blocked),
+        "next_step": actions.next_step(
+            order, user, allowed, waiting_for_me, blocked, reviews=reviews.get("reviews")
+        ),
         "can_accept": "accept" in allowed,
         "deliver_open": request.GET.get("deliver") == "1" or "deliver_form" in forms,
         "deliveries": list(
@@ -85,8 +88,7 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
         "waiting_for_me": waiting_for_me,
         "message_form": forms.get("message_form") or MessageForm(is_seller=is_seller),
     }
-    if order.state == State.COMPLETED:
-        context |= _reviews_context(order, user, forms)
+    context |= reviews
     return render(request, "sales/order_detail.html", context, status=status)
 
 

@@ -104,8 +104,6 @@ def seller_reviews(seller, page=1, per_page=SELLER_REVIEWS_PAGE_SIZE):
             "subject__last_name",
             "order__number",
             "order__title",
-            "order__buyer_id",
-            "order__seller_id",
         )
         .order_by("-published_at", "-id")
     )

@@ -195,6 +195,7 @@ def _publish(order, *, now) -> bool:
         kind=NotificationKind.REVIEWS_PUBLISHED,
         key=f"reviews:{order.pk}:published",
         order=order,
+        url=f"{order.get_absolute_url()}#reviews",
         text=f"The reviews of order #{order.number} are published: see what was said.",
     )
     return True

@@ -441,6 +441,7 @@ def _invite_reviews(order):
             kind=NotificationKind.REVIEW_INVITED,
             key=f"reviews:{order.pk}:invited",
             order=order,
+            url=f"{order.get_absolute_url()}#review-form",
             text=f"Order #{order.number} is completed. How was working with "
             f"{others[user.pk]}? Leave a review within {days} days; neither of you sees "
             "the other's review until both have written one or the time is up.",

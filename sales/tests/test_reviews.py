@@ -435,3 +435,26 @@ def test_publication_counts_the_buyers_stars_in_the_sellers_rating():
     assert (seller.rating_count, seller.rating_total, seller.rating_avg) == (1, 4, Decimal("4.00"))
     order.buyer.refresh_from_db()
     assert order.buyer.rating_count == 0
+
+
+def test_the_header_says_where_the_reviews_stand(client):
+    order = _completed()
+    _buyer_reviews(order)
+    html = _page(client, order.buyer, order)
+    header = html[html.index("data-next-step") :][:400]
+    assert "Your review is in. Waiting for the other side to review." in header
+    _seller_reviews(order)
+    html = _page(client, order.buyer, order)
+    header = html[html.index("data-next-step") :][:400]
+    assert 'href="#reviews"' in header and "Read the reviews" in header
+
+
+def test_the_notices_lead_to_the_form_and_to_the_reviews():
+    order = OrderFactory(state=State.DELIVERED)
+    services.order_accept(order=order, actor=order.buyer)
+    invite = Notification.objects.filter(kind=NotificationKind.REVIEW_INVITED).first()
+    assert invite.url == f"{order.get_absolute_url()}#review-form"
+    _buyer_reviews(order)
+    _seller_reviews(order)
+    published = Notification.objects.filter(kind=NotificationKind.REVIEWS_PUBLISHED).first()
+    assert published.url == f"{order.get_absolute_url()}#reviews"
