@@ -238,3 +238,22 @@ def test_support_reads_reviews_and_cannot_change_them(client, support):
     client.post(reverse("admin:sales_review_change", args=[review.pk]), {"stars": 1})
     assert Review.objects.get(pk=review.pk).stars == 4
     assert client.get(reverse("admin:sales_review_delete", args=[review.pk])).status_code == 403
+
+
+def test_the_rating_list_pages_within_its_month(client):
+    job = JobFactory()
+    when = datetime(2030, 5, 10, 12, tzinfo=UTC)
+    with time_machine.travel(when, tick=False):
+        for _ in range(51):
+            _review(_completed(job), 5)
+    with time_machine.travel(when + timedelta(days=2), tick=False):
+        client.force_login(job.seller)
+        url = reverse("sales:metric_detail", args=["rating"])
+        html = client.get(url, {"month": "2030-05"}).content.decode()
+        assert html.count("data-stars=") == 50
+        assert 'href="?month=2030-05&amp;page=2"' in html
+        html = client.get(url, {"month": "2030-05", "page": "2"}).content.decode()
+        assert html.count("data-stars=") == 1
+        assert "No published reviews yet." in client.get(url, {"month": "2030-04"}).content.decode()
+        # A month that isn't one lists them all.
+        assert client.get(url, {"month": "May"}).content.decode().count("data-stars=") == 50
