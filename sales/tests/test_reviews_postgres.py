@@ -9,13 +9,17 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from messaging.models import Notification, NotificationKind
 from sales import review_services
 from sales.models import State
+from sales.review_selectors import reviews_past_window, seller_rating_breakdown, seller_reviews
 from sales.reviews import Review
 from sales.tasks import publish_reviews
+from testing.db import explain
 from testing.factories import JobFactory, OrderFactory
 from testing.racing import race_outcomes, slowed, twice_at_once
 
@@ -77,3 +81,24 @@ def test_both_sides_reviewing_at_once_publish_once(monkeypatch):
     assert Review.objects.filter(order=order, published_at__isnull=False).count() == 2
     order.seller.refresh_from_db()
     assert order.seller.rating_count == 1
+
+
+def _plan(call):
+    with CaptureQueriesContext(connection) as ctx:
+        call()
+    return [explain(q["sql"], seqscan=False) for q in ctx.captured_queries]
+
+
+def test_the_publishing_scan_reads_its_partial_index():
+    [plan] = _plan(lambda: reviews_past_window(now=timezone.now(), limit=10))
+    assert "review_scan_window" in plan
+
+
+def test_a_sellers_published_reviews_read_their_index():
+    order = OrderFactory(state=State.COMPLETED, completed_at=timezone.now())
+    _buyer_reviews(order, stars=4)
+    _seller_reviews(order)
+    count, rows = _plan(lambda: list(seller_reviews(order.seller)))
+    assert "review_seller_published" in count and "review_seller_published" in rows
+    [breakdown] = _plan(lambda: seller_rating_breakdown(order.seller))
+    assert "review_seller_published" in breakdown
