@@ -75,14 +75,17 @@ def _seller_published(seller):
     return Review.objects.filter(subject=seller, role=ReviewRole.BUYER, published_at__isnull=False)
 
 
-def seller_reviews(seller, page=1, per_page=SELLER_REVIEWS_PAGE_SIZE):
+def seller_reviews(seller, page=1, per_page=SELLER_REVIEWS_PAGE_SIZE, job=None):
     """A page (Django's ``Page``) of the buyers' published reviews of
     ``seller``, newest first, each with its reply, the reviewer and the
-    order's title. ``page`` is a page number (a bad one gives the nearest
-    page). Two queries: the count and the page."""
+    order's title; only those of one Job's orders when ``job`` is given.
+    ``page`` is a page number (a bad one gives the nearest page). Two
+    queries: the count and the page."""
+    reviews = _seller_published(seller)
+    if job is not None:
+        reviews = reviews.filter(order__job=job)
     reviews = (
-        _seller_published(seller)
-        .select_related("author", "subject", "order")
+        reviews.select_related("author", "subject", "order")
         .only(
             "author",
             "subject",

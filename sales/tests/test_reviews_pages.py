@@ -257,3 +257,13 @@ def test_the_rating_list_pages_within_its_month(client):
         assert "No published reviews yet." in client.get(url, {"month": "2030-04"}).content.decode()
         # A month that isn't one lists them all.
         assert client.get(url, {"month": "May"}).content.decode().count("data-stars=") == 50
+
+
+def test_seller_reviews_of_one_job():
+    job = JobFactory()
+    other_job = JobFactory(seller=job.seller)
+    _review(_completed(job), 5, text="About the first Job.")
+    _review(_completed(other_job), 3, text="About the other Job.")
+    page = review_selectors.seller_reviews(job.seller, job=job)
+    assert [r.text for r in page] == ["About the first Job."]
+    assert len(review_selectors.seller_reviews(job.seller)) == 2
