@@ -59,8 +59,13 @@ def review_check_allowed(*, order: Order, actor, now=None) -> None:
             f"The time to review this order is over: reviews are left within "
             f"{settings.REVIEW_WINDOW_DAYS} days of completion."
         )
-    if Review.objects.filter(order=order, role=role).exists():
+    written = dict(Review.objects.filter(order=order).values_list("role", "published_at"))
+    if role in written:
         raise ReviewError("You already reviewed this order.")
+    if any(written.values()):
+        # Published by the window's end as it stood when it was written: a
+        # review now would be written with the other's in view.
+        raise ReviewError("The reviews of this order are published: the time to review is over.")
 
 
 def _stars(value, what):

@@ -458,3 +458,23 @@ def test_the_notices_lead_to_the_form_and_to_the_reviews():
     _seller_reviews(order)
     published = Notification.objects.filter(kind=NotificationKind.REVIEWS_PUBLISHED).first()
     assert published.url == f"{order.get_absolute_url()}#reviews"
+
+
+def test_once_the_other_review_is_published_the_window_is_closed(settings):
+    settings.REVIEW_WINDOW_DAYS = 5
+    order = _completed(days_ago=6)
+    Review.objects.create(
+        order=order,
+        role=ReviewRole.SELLER,
+        author=order.seller,
+        subject=order.buyer,
+        stars=5,
+        text="Published at the old window's end.",
+        created_at=order.completed_at,
+        window_ends_at=order.completed_at + timedelta(days=5),
+        published_at=order.completed_at + timedelta(days=5),
+    )
+    settings.REVIEW_WINDOW_DAYS = 10  # the window grew since
+    with pytest.raises(review_services.ReviewError, match="time to review is over"):
+        _buyer_reviews(order)
+    assert Review.objects.filter(order=order).count() == 1
