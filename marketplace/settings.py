@@ -49,6 +49,7 @@ env = environ.Env(
     # The marketplace's pages and clocks.
     SALES_PAGE_SIZE=(int, 25),
     ORDER_REVIEW_DAYS=(int, 3),
+    REVIEW_WINDOW_DAYS=(int, 10),
     DUE_SOON_HOURS=(int, 24),
     VERY_LATE_HOURS=(int, 24),
     REQUEST_ANSWER_HOURS=(int, 48),
@@ -311,6 +312,11 @@ FSM_ADMIN_FORCE_PERMIT = False
 
 SALES_PAGE_SIZE = env("SALES_PAGE_SIZE")
 ORDER_REVIEW_DAYS = env("ORDER_REVIEW_DAYS")
+# After an order completes, both sides may review it for this many days;
+# then whatever was written is published.
+REVIEW_WINDOW_DAYS = env("REVIEW_WINDOW_DAYS")
+if REVIEW_WINDOW_DAYS < 1:
+    raise environ.ImproperlyConfigured("REVIEW_WINDOW_DAYS must be 1 or more days.")
 DUE_SOON_HOURS = env("DUE_SOON_HOURS")
 VERY_LATE_HOURS = env("VERY_LATE_HOURS")
 REQUEST_ANSWER_HOURS = env("REQUEST_ANSWER_HOURS")
@@ -472,6 +478,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "deliveries-auto-complete": {
         "task": "sales.tasks.auto_complete_deliveries",
+        "schedule": DEADLINE_SCAN_SECONDS,
+    },
+    "reviews-publish": {
+        "task": "sales.tasks.publish_reviews",
         "schedule": DEADLINE_SCAN_SECONDS,
     },
     "extension-requests-expire": {

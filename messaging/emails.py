@@ -72,6 +72,18 @@ EMAIL_KINDS = {
     Kind.CANCELED: EmailKind(
         ORDERS, "An order is canceled", "Order {order} was canceled", "Open the order"
     ),
+    Kind.REVIEW_INVITED: EmailKind(
+        ORDERS,
+        "An order is completed and you may review it",
+        "How did order {order} go? Leave a review",
+        "Leave a review",
+    ),
+    Kind.REVIEWS_PUBLISHED: EmailKind(
+        ORDERS,
+        "The reviews of an order are published",
+        "The reviews of order {order} are published",
+        "Read the reviews",
+    ),
     Kind.DUE_SOON: EmailKind(
         DEADLINES,
         "An order you sell is due soon",

@@ -109,6 +109,8 @@ class NotificationKind(models.TextChoices):
     CANCELLATION_CLOSED = "cancellation_closed", "Cancellation request closed"
     REQUIREMENTS_REMINDER = "requirements_reminder", "Requirements reminder"
     TICKET_ANSWERED = "ticket_answered", "Support ticket answered"
+    REVIEW_INVITED = "review_invited", "Review the order"
+    REVIEWS_PUBLISHED = "reviews_published", "Reviews published"
 
 
 class Notification(models.Model):

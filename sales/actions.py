@@ -8,7 +8,7 @@ late)."""
 from dataclasses import dataclass
 from functools import partial
 
-from . import request_services, services
+from . import request_services, review_services, services
 from .models import State
 
 
@@ -24,6 +24,7 @@ CHECKS = {
     "late_cancel": services.order_cancel_very_late_check_allowed,
     "extension_request": request_services.extension_request_check_allowed,
     "cancellation_request": request_services.cancellation_request_check_allowed,
+    "review": review_services.review_check_allowed,
 }
 
 
@@ -54,8 +55,9 @@ class NextStep:
     urgent: bool = False
 
 
-def next_step(order, user, actions, waiting_for_me, blocked=()) -> NextStep | None:
-    """What the viewer should do next, most pressing first."""
+def next_step(order, user, actions, waiting_for_me, blocked=(), reviews=None) -> NextStep | None:
+    """What the viewer should do next, most pressing first. ``reviews`` is
+    what the viewer sees of a completed order's reviews, if any."""
     is_seller = user.pk == order.seller_id
     if waiting_for_me:
         return NextStep("Answer the request", "#waiting-1", urgent=True)
@@ -71,6 +73,8 @@ def next_step(order, user, actions, waiting_for_me, blocked=()) -> NextStep | No
         return NextStep("Deliver your work", "?deliver=1#deliver", urgent=order.clock() is not None)
     if "late_cancel" in actions:
         return NextStep("Cancel this very late order", "#resolution")
+    if "review" in actions:
+        return NextStep("Leave a review", "#review-form")
     if order.state == State.PENDING:
         # The header says since when it waits; this says what follows.
         return NextStep("The clock starts when the buyer submits the requirements.")
@@ -78,4 +82,8 @@ def next_step(order, user, actions, waiting_for_me, blocked=()) -> NextStep | No
         return NextStep("Waiting for the buyer's review.")
     if order.state == State.ACTIVE:
         return NextStep("The seller is working on it.")
+    if reviews is not None and reviews.published:
+        return NextStep("Read the reviews", "#reviews")
+    if reviews is not None and reviews.mine is not None:
+        return NextStep("Your review is in. Waiting for the other side to review.")
     return None

@@ -42,6 +42,7 @@ from .models import (
     clock_q,
 )
 from .requests import CancellationRequest, ExtensionRequest, RequestState
+from .reviews import Review
 from .templatetags.orders import _span
 
 NEWEST_MESSAGES = 50  # shown on an order's page; the rest are a link away
@@ -818,3 +819,14 @@ class OrderEventAdmin(ViewOnlyAdmin):
     list_filter = ("kind",)
     search_fields = ("=order__number",)
     list_select_related = ("order", "actor")
+
+
+@admin.register(Review)
+class ReviewAdmin(ViewOnlyAdmin):
+    """Support reads reviews; nobody edits what a buyer or seller wrote."""
+
+    list_display = ("created_at", "order", "role", "author", "stars", "published_at", "replied_at")
+    list_filter = ("role", "stars")
+    search_fields = ("=order__number", "author__username", "subject__username")
+    list_select_related = ("order", "author")
+    date_hierarchy = "created_at"

@@ -1,3 +1,6 @@
+from crispy_forms.bootstrap import InlineRadios
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
 from django import forms
 
 from marketplace.forms import PageForm
@@ -5,6 +8,7 @@ from messaging.forms import AttachmentsField
 from messaging.models import MAX_BODY
 
 from .requests import EXTENSION_MAX_DAYS, EXTENSION_MIN_DAYS
+from .reviews import REPLY_TEXT_MAX, REVIEW_TEXT_MAX, STARS_MAX, STARS_MIN
 
 
 class RequirementsForm(PageForm):
@@ -110,4 +114,92 @@ class LateCancelForm(PageForm):
         label="Why cancel it now?",
         required_message="Give a reason for the cancellation.",
         initial="The order is long past its due date.",
+    )
+
+
+# -- reviews, once the order is completed -----------------------------------------
+
+
+def _stars_field(label, what):
+    message = f"Rate {what} from {STARS_MIN} to {STARS_MAX} stars."
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[
+            (n, f"{n} star{'s' if n != 1 else ''}") for n in range(STARS_MAX, STARS_MIN - 1, -1)
+        ],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": message, "invalid_choice": message},
+    )
+
+
+class _ReviewTextField(forms.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_length=REVIEW_TEXT_MAX,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            error_messages={
+                "required": "Write a few words for your review.",
+                "max_length": f"Keep your review to {REVIEW_TEXT_MAX} characters.",
+            },
+            **kwargs,
+        )
+
+
+class _ReviewForm(PageForm):
+    """Stars in a row, one radio button per star count, then the text."""
+
+    id_prefix = "review"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the page's form tag carries it
+        self.helper.layout = Layout(
+            *(
+                InlineRadios(name) if isinstance(field.widget, forms.RadioSelect) else name
+                for name, field in self.fields.items()
+            )
+        )
+
+
+class BuyerReviewForm(_ReviewForm):
+    """The buyer's review of the seller's work."""
+
+    stars = _stars_field("Overall", "the order overall")
+    communication = _stars_field("Communication", "the communication")
+    as_described = _stars_field("As described", "how the work matched its description")
+    would_recommend = forms.TypedChoiceField(
+        label="Would you recommend this seller?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Say whether you would recommend this seller.",
+            "invalid_choice": "Say whether you would recommend this seller.",
+        },
+    )
+    text = _ReviewTextField(label="Your review")
+
+
+class SellerReviewForm(_ReviewForm):
+    """The seller's review of the buyer."""
+
+    stars = _stars_field("Overall", "the buyer")
+    text = _ReviewTextField(label="Your review of the buyer")
+
+
+class ReviewReplyForm(PageForm):
+    id_prefix = "reply"
+
+    text = forms.CharField(
+        label="Your public reply",
+        max_length=REPLY_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown under the buyer's review. You can reply once.",
+        error_messages={
+            "required": "Write your reply.",
+            "max_length": f"Keep your reply to {REPLY_TEXT_MAX} characters.",
+        },
     )

@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from . import review_selectors
 from .models import Order, State
 
 
@@ -40,7 +41,9 @@ class MetricRule:
     def text(self):
         """The definition with this site's window and response hours."""
         return self.definition.format(
-            window=settings.METRICS_WINDOW_DAYS, hours=settings.RESPONSE_HOURS
+            window=settings.METRICS_WINDOW_DAYS,
+            hours=settings.RESPONSE_HOURS,
+            review_days=settings.REVIEW_WINDOW_DAYS,
         )
 
 
@@ -87,6 +90,15 @@ RULES = {
             "Every order canceled in the last {window} days, and whether it counts against "
             "you: it does when you asked for the cancellation, or when the order was late "
             "(in progress, past its due date) when it was canceled.",
+        ),
+        MetricRule(
+            "rating",
+            "Rating",
+            "Deliver the completed work on time.",
+            "The average of the overall stars buyers gave you in their published reviews, "
+            "all of them. A review is published once you have both reviewed the order, or "
+            "{review_days} days after it completed; the trend shows each month's reviews "
+            "by when they were published.",
         ),
         MetricRule(
             "earnings",
@@ -151,7 +163,7 @@ class Figure:
 
 
 def seller_figures(seller, now=None):
-    """The six figures, from one aggregate query."""
+    """The figures: six from one aggregate query, the rating from the seller's row."""
     now = now or timezone.now()
     f = metric_filters(seller, now)
     response_time = ExpressionWrapper(
@@ -187,6 +199,8 @@ def seller_figures(seller, now=None):
         return f"${value or Decimal('0'):,.2f}"
 
     avg = totals["response_avg"]
+    # Kept on the seller when each review is published: no review is read.
+    rated = seller.rating_count
     return [
         Figure(RULES["response"], *rate("response")),
         Figure(
@@ -196,6 +210,11 @@ def seller_figures(seller, now=None):
         ),
         Figure(RULES["on_time"], *rate("on_time")),
         Figure(RULES["completion"], *rate("completion")),
+        Figure(
+            RULES["rating"],
+            f"{seller.rating_avg} ★" if rated else "-",
+            f"{rated} review{'s' if rated != 1 else ''}" if rated else "no reviews yet",
+        ),
         Figure(
             RULES["earnings"],
             money(totals["earnings"]),
@@ -207,6 +226,17 @@ def seller_figures(seller, now=None):
             f"{totals['active_n']} order{'s' if totals['active_n'] != 1 else ''} in progress",
         ),
     ]
+
+
+def rating_reviews(seller, month=None):
+    """The published reviews the Rating figure is computed from (those of
+    one month of the trend when ``month`` is given)."""
+    return review_selectors.seller_published_reviews(seller, month=month)
+
+
+def rating_trend(seller, months=6, now=None):
+    """The rating per month, for the Numbers page."""
+    return review_selectors.rating_by_month(seller, months=months, now=now)
 
 
 def duration(delta):

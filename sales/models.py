@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
-# The Resolution Center's requests are models of this app, in a module of
-# their own: importing it here registers them with the app.
-from . import requests  # noqa: F401
+# The Resolution Center's requests and the reviews are models of this app,
+# each in a module of their own: importing them here registers them.
+from . import requests, reviews  # noqa: F401
 
 # Order numbers: 10 characters from an alphabet without look-alikes (no 0/O,
 # 1/I/L), random so they reveal neither volume nor sequence. 31**10 ≈ 8e14.

@@ -14,14 +14,17 @@ from messaging.forms import MessageForm
 from messaging.models import Attachment, MessageKind
 from messaging.services import MessagingError
 
-from . import actions, selectors, services
+from . import actions, review_selectors, review_services, selectors, services
 from .forms import (
+    BuyerReviewForm,
     CancellationRequestForm,
     DeliverForm,
     ExtensionRequestForm,
     LateCancelForm,
     RequirementsForm,
+    ReviewReplyForm,
     RevisionForm,
+    SellerReviewForm,
 )
 from .models import STAFF_ONLY_EVENTS, EventKind, State, requirements_reminders_in_words
 
@@ -43,6 +46,7 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
         r for r in (open_cancellation, open_extension) if r and r.requested_by_id != user.pk
     ]
     allowed, blocked = actions.order_actions_and_blocks(order, user)
+    reviews = _reviews_context(order, user, forms) if order.state == State.COMPLETED else {}
     forms_by_action = {
         "submit_requirements": (
             "requirements_form",
@@ -53,6 +57,7 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
         "extension_request": ("extension_form", ExtensionRequestForm),
         "cancellation_request": ("cancellation_form", CancellationRequestForm),
         "late_cancel": ("late_cancel_form", LateCancelForm),
+        "review": ("review_form", BuyerReviewForm if is_buyer else SellerReviewForm),
     }
     for action, (name, make) in forms_by_action.items():
         if action in allowed:
@@ -63,7 +68,9 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
         "other": order.other_party(user),
         "actions": allowed,
         "blocked": blocked,
-        "next_step": actions.next_step(order, user, allowed, waiting_for_me, blocked),
+        "next_step": actions.next_step(
+            order, user, allowed, waiting_for_me, blocked, reviews=reviews.get("reviews")
+        ),
         "can_accept": "accept" in allowed,
         "deliver_open": request.GET.get("deliver") == "1" or "deliver_form" in forms,
         "deliveries": list(
@@ -81,7 +88,23 @@ def render_order_page(request, order, *, status=200, unread_since=None, **forms)
         "waiting_for_me": waiting_for_me,
         "message_form": forms.get("message_form") or MessageForm(is_seller=is_seller),
     }
+    context |= reviews
     return render(request, "sales/order_detail.html", context, status=status)
+
+
+def _reviews_context(order, user, forms):
+    """The order's reviews as this viewer may see them, and the seller's
+    reply form while the buyer's published review has no reply."""
+    reviews = review_selectors.order_reviews(order, user)
+    context = {"reviews": reviews}
+    if reviews.by_buyer is not None:
+        try:
+            review_services.review_reply_check_allowed(review=reviews.by_buyer, actor=user)
+        except review_services.ReviewError:
+            pass
+        else:
+            context["reply_form"] = forms.get("reply_form") or ReviewReplyForm()
+    return context
 
 
 def _revision_note(order):

@@ -389,6 +389,7 @@ def order_accept(*, order: Order, actor) -> Order:
             text=f"{actor.display_name} accepted your delivery: order #{order.number} is completed.",
         )
         order_notices_mark_read(order=order, user=actor)
+        _invite_reviews(order)
     return order
 
 
@@ -425,7 +426,26 @@ def order_auto_complete(*, order: Order, now=None) -> Order:
             text=f"Order #{order.number} completed automatically "
             f"{settings.ORDER_REVIEW_DAYS} days after delivery.",
         )
+        _invite_reviews(order)
     return order
+
+
+def _invite_reviews(order):
+    """Ask both sides of a just-completed order for a review, once each. The
+    reviews themselves are written in ``review_services``."""
+    days = settings.REVIEW_WINDOW_DAYS
+    others = {order.buyer_id: order.seller.display_name, order.seller_id: order.buyer.display_name}
+    for user in (order.buyer, order.seller):
+        notify(
+            recipients=[user],
+            kind=NotificationKind.REVIEW_INVITED,
+            key=f"reviews:{order.pk}:invited",
+            order=order,
+            url=f"{order.get_absolute_url()}#review-form",
+            text=f"Order #{order.number} is completed. How was working with "
+            f"{others[user.pk]}? Leave a review within {days} days; neither of you sees "
+            "the other's review until both have written one or the time is up.",
+        )
 
 
 def order_cancel(

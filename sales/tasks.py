@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import selectors, services
+from . import review_selectors, review_services, selectors, services
 from .models import Order
 
 logger = logging.getLogger(__name__)
@@ -76,3 +76,13 @@ def _auto_complete(pk, now):
 def auto_complete_deliveries():
     """Complete deliveries nobody reviewed within ORDER_REVIEW_DAYS."""
     return run_scan(selectors.deliveries_past_review, _auto_complete)
+
+
+@shared_task
+def publish_reviews():
+    """Publish the reviews whose window (REVIEW_WINDOW_DAYS after completion)
+    ended, even if the other side never wrote one."""
+    return run_scan(
+        review_selectors.reviews_past_window,
+        lambda pk, now: review_services.reviews_publish_due(order_id=pk, now=now),
+    )

@@ -26,6 +26,15 @@ urlpatterns = [
         name="order_request_revision",
     ),
     path("orders/<order_number:number>/accept/", views.order_accept, name="order_accept"),
+    path("orders/<order_number:number>/review/", views.review_leave, name="review_leave"),
+    path(
+        "orders/<order_number:number>/reviews/<int:pk>/", views.review_detail, name="review_detail"
+    ),
+    path(
+        "orders/<order_number:number>/reviews/<int:pk>/reply/",
+        views.review_reply,
+        name="review_reply",
+    ),
     path("orders/<order_number:number>/messages/", views.message_send, name="message_send"),
     path(
         "orders/<order_number:number>/files/<int:pk>/", views.attachment_download, name="attachment"

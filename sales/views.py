@@ -1,3 +1,4 @@
+from datetime import datetime
 from functools import partial
 
 from django.conf import settings
@@ -17,17 +18,21 @@ from messaging.forms import MessageForm
 from messaging.models import Attachment
 from messaging.services import MessagingError
 
-from . import charts, metrics, selectors, services
+from . import charts, metrics, review_selectors, review_services, selectors, services
 from .forms import (
+    BuyerReviewForm,
     DeliverForm,
     RequirementsForm,
+    ReviewReplyForm,
     RevisionForm,
+    SellerReviewForm,
 )
 from .models import State
 from .pages import (
     done,
     invalid,
     order_form_action,
+    precheck,
     refuse,
     render_order_page,
     stream_context,
@@ -219,6 +224,70 @@ def order_accept(request, number):
     return redirect(order)
 
 
+# -- reviews ------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def review_leave(request, number):
+    """The buyer or the seller reviews the completed order, once."""
+
+    def form(order):
+        form_class = BuyerReviewForm if order.buyer_id == request.user.pk else SellerReviewForm
+        return "review_form", form_class(request.POST)
+
+    return order_form_action(
+        request,
+        number,
+        check=review_services.review_check_allowed,
+        form=form,
+        act=lambda order, form: review_services.review_leave(
+            order=order, actor=request.user, **form.cleaned_data
+        ),
+        success="Thank you: your review is saved. Both reviews are shown once you have both "
+        "written one, or when the time to review is over.",
+    )
+
+
+def _review_or_404(request, number, pk):
+    """The order (its buyer's and seller's only) and one review of it that
+    the viewer may read: a hidden review of the other side is a 404 too."""
+    order = selectors.order_for_participant(request.user, number)
+    review = review_selectors.review_for_participant(order, request.user, pk)
+    if review is None:
+        raise Http404("No such review.")
+    return order, review
+
+
+@login_required
+def review_detail(request, number, pk):
+    """One review on a page of its own, for its author, or for the other
+    side once it is published."""
+    order, review = _review_or_404(request, number, pk)
+    return render(request, "sales/review_detail.html", {"order": order, "review": review})
+
+
+@login_required
+@require_POST
+def review_reply(request, number, pk):
+    """The seller's one public reply to the buyer's published review."""
+    order, review = _review_or_404(request, number, pk)
+    check = partial(review_services.review_reply_check_allowed, review=review)
+    if refused := precheck(request, order, lambda order, actor: check(actor=actor)):
+        return refused
+    form = ReviewReplyForm(request.POST)
+    if not form.is_valid():
+        return invalid(request, order, reply_form=form)
+    try:
+        review_services.review_reply(
+            review=review, actor=request.user, text=form.cleaned_data["text"]
+        )
+    except review_services.ReviewError as error:
+        return refuse(request, order, error)
+    messages.success(request, "Your reply is published under the review.")
+    return redirect(f"{order.get_absolute_url()}#reviews")
+
+
 @login_required
 def numbers(request):
     """The seller's figures, the weekly chart and the delivery-time insight,
@@ -235,8 +304,23 @@ def metric_detail(request, key):
     if key not in metrics.RULES:
         raise Http404("No such figure.")
     rule = metrics.RULES[key]
-    page = Paginator(metrics.metric_orders(request.user, key), 50).get_page(request.GET.get("page"))
-    return render(request, "sales/metric_detail.html", {"rule": rule, "page": page})
+    context = {"rule": rule}
+    if key == "rating":
+        # The rating is computed from reviews, not orders: it lists those.
+        context["month"] = _month(request.GET.get("month"))
+        items = metrics.rating_reviews(request.user, month=context["month"])
+    else:
+        items = metrics.metric_orders(request.user, key)
+    context["page"] = Paginator(items, 50).get_page(request.GET.get("page"))
+    return render(request, "sales/metric_detail.html", context)
+
+
+def _month(value):
+    """'2026-11' as the first day of that month; None for anything else."""
+    try:
+        return datetime.strptime(value or "", "%Y-%m").date()
+    except ValueError:
+        return None
 
 
 def _numbers_context(seller):
@@ -247,6 +331,7 @@ def _numbers_context(seller):
         "weeks": weeks,
         "slow_jobs": jobs_needing_more_time(seller),
         "window": settings.METRICS_WINDOW_DAYS,
+        "rating_trend": metrics.rating_trend(seller),
     }
 
 

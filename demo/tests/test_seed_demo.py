@@ -248,3 +248,29 @@ def test_histories_run_in_order_and_the_counts_match(demo):
     assert gaps[True] == completed.count()
     late_firsts = completed.filter(first_delivery_late=True).count()
     assert 1 <= late_firsts <= 3
+
+
+def test_the_demo_has_reviews_at_every_stage(demo):
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from sales.reviews import Review, ReviewRole
+
+    seller, _ = demo
+    mine = Review.objects.filter(order__seller=seller)
+    published = mine.filter(published_at__isnull=False)
+    assert published.filter(role=ReviewRole.BUYER).count() >= 20
+    assert published.filter(role=ReviewRole.SELLER).exists()
+    # Waiting for the other side: the buyer's, and the seller's.
+    hidden = mine.filter(published_at=None)
+    assert set(hidden.values_list("role", flat=True)) == {ReviewRole.BUYER, ReviewRole.SELLER}
+    assert published.exclude(replied_at=None).exists()
+    now = timezone.now()
+    # The seller's rating is the average of their published buyers' reviews.
+    stars = list(published.filter(role=ReviewRole.BUYER).values_list("stars", flat=True))
+    seller.refresh_from_db()
+    assert seller.rating_count == len(stars) and seller.rating_total == sum(stars)
+    average = (Decimal(sum(stars)) / len(stars)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert seller.rating_avg == average
+    for review in mine:
+        assert review.order.completed_at <= review.created_at <= review.window_ends_at
+        assert review.published_at is None or review.published_at <= now

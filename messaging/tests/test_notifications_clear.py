@@ -223,13 +223,17 @@ def test_accepting_a_delivery_clears_the_buyers_notices(client):
     sales.order_deliver(order=order, actor=order.seller, message="Here it is.")
     party_before = _unread(order.seller, order)
 
-    assert _act(client, order.buyer, reverse("sales:order_accept", args=[order.number])) == 1
+    # What is left: the notice elsewhere, and the invitation to review
+    # this order, which waits until the buyer opens it.
+    assert _act(client, order.buyer, reverse("sales:order_accept", args=[order.number])) == 2
 
     order.refresh_from_db()
     assert order.state == State.COMPLETED
-    _assert_cleared_for(order.buyer, order, elsewhere, party_before)
-    # The seller is told, and that notice waits for them.
-    assert _unread(order.seller, order) == party_before + 1
+    unread = Notification.objects.filter(recipient=order.buyer, order=order, read_at=None)
+    assert list(unread.values_list("kind", flat=True)) == [NotificationKind.REVIEW_INVITED]
+    assert _unread(order.buyer, elsewhere) == 1
+    # The seller is told, and invited to review: both wait for them.
+    assert _unread(order.seller, order) == party_before + 2
 
 
 def test_asking_for_a_revision_clears_the_buyers_notices(client):

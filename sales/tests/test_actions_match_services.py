@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from messaging.services import MessagingError
-from sales import request_services, services
+from sales import request_services, review_services, services
 from sales.models import Order, OrderEvent, State
 from testing.factories import OrderFactory, UserFactory
 
@@ -57,6 +57,18 @@ ACTIONS = {
             order=order, actor=actor, reason="Plans changed."
         ),
     ),
+    "review": (
+        "sales:review_leave",
+        lambda order, actor: review_services.review_leave(
+            order=order,
+            actor=actor,
+            stars=5,
+            communication=5,
+            as_described=5,
+            would_recommend=True,
+            text="Great to work with.",
+        ),
+    ),
 }
 
 CASES = {
@@ -65,7 +77,11 @@ CASES = {
     "active, very late": {"state": State.ACTIVE, "late_hours": 24 * 30},
     "delivered": {"state": State.DELIVERED},
     "delivered, no revision left": {"state": State.DELIVERED, "revisions_used": 1},
-    "completed": {"state": State.COMPLETED},
+    "completed": {"state": State.COMPLETED, "completed_ago": timedelta(days=1)},
+    "completed, review window over": {
+        "state": State.COMPLETED,
+        "completed_ago": timedelta(days=30),
+    },
     "canceled": {"state": State.CANCELED},
 }
 
@@ -73,6 +89,8 @@ CASES = {
 def _order(case):
     spec = dict(CASES[case])
     late_hours = spec.pop("late_hours", None)
+    if completed_ago := spec.pop("completed_ago", None):
+        spec["completed_at"] = timezone.now() - completed_ago
     order = OrderFactory(revisions_included=1, **spec)
     if late_hours:
         Order.objects.filter(pk=order.pk).update(

@@ -32,6 +32,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from demo import images as demo_images
+from demo.reviews import seed_reviews
 from jobs.models import Job
 from messaging.attachments import check_upload
 from messaging.models import Message, MessageKind, Notification, NotificationKind
@@ -667,6 +668,7 @@ SUPPORT_PERMISSIONS = [
     "view_notification",
     "view_extensionrequest",
     "view_cancellationrequest",
+    "view_review",
     "view_supportticket",
     "change_supportticket",
     "view_job",  # view only: a change of a Job's seller or price would bypass the seller
@@ -710,6 +712,7 @@ class Command(BaseCommand):
                 self.stdout.write("Demo orders already exist; nothing to add.")
             else:
                 DemoOrders(users, jobs).tell()
+                seed_reviews()
         site = settings.SITE_URL.rstrip("/")
         self.stdout.write(self.style.SUCCESS(f"Demo log-ins ({site}/):"))
         for username, password, role, *_ in LOGINS:

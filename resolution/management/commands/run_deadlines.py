@@ -9,6 +9,7 @@ from sales.tasks import (
     flag_due_soon,
     flag_late,
     flag_very_late,
+    publish_reviews,
     remind_requirements,
 )
 
@@ -18,6 +19,7 @@ SCANS = [
     ("very late notices", flag_very_late),
     ("requirements reminders", remind_requirements),
     ("deliveries auto-completed", auto_complete_deliveries),
+    ("orders' reviews published", publish_reviews),
     ("extension requests expired", expire_extension_requests),
     ("cancellation requests carried out", carry_out_cancellation_requests),
     ("notification e-mails sent", sweep_unsent_notifications),
