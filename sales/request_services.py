@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from messaging.models import NotificationKind
 from messaging.outbox import notify
 from messaging.services import order_notices_mark_read
@@ -331,30 +332,58 @@ def extension_request_expire(*, request_id, now=None) -> bool:
 CARRY_OUT_STATES = (State.PENDING, State.ACTIVE)
 
 
+class _NotDue(Exception):
+    """The request is not to be carried out after all: nothing is done."""
+
+
 def cancellation_request_carry_out(*, request_id, now=None) -> bool:
     """A cancellation request unanswered for REQUEST_ANSWER_HOURS is carried
     out: the order is canceled by mutual agreement. On an order that is no
     longer in progress the request is closed instead, and both sides told.
     Returns True if it did either (the scan goes on while its batches act).
-    Locks the order, then the request."""
+    Either way the order's row is locked once, then the request's."""
     now = now or timezone.now()
-    with transaction.atomic():
-        order, request = _lock_unanswered(CancellationRequest, request_id, now)
-        if request is None:
-            return False
-        if order.state not in CARRY_OUT_STATES:
+    found = (
+        CancellationRequest.objects.filter(pk=request_id)
+        .values_list("order_id", "order__state", "reason", "requested_by")
+        .first()
+    )
+    if found is None:
+        return False
+    order_id, state, reason, requested_by = found
+    if state not in CARRY_OUT_STATES:
+        with transaction.atomic():
+            order, request = _lock_unanswered(CancellationRequest, request_id, now)
+            if request is None:
+                return False
             request_close_moot(order, request, now=now)
-            return True
+        return True
+
+    def due(order):
+        """Under the order's lock: still open, past its window, and the
+        order still in progress (else the next scan closes it as moot)."""
+        request = (
+            CancellationRequest.objects.select_for_update()
+            .filter(pk=request_id, state=RequestState.OPEN)
+            .first()
+        )
+        if request is None or request.expires_at > now or order.state not in CARRY_OUT_STATES:
+            raise _NotDue
         request.accept(by=None, now=now)
         request.save()
+
+    try:
         order_cancel(
-            order=order,
+            order=Order(pk=order_id),
             actor=None,
             by=CancelBy.MUTUAL,
-            requested_by=request.requested_by,
-            reason=f"{request.reason} (not answered within {settings.REQUEST_ANSWER_HOURS} hours)",
+            requested_by=User(pk=requested_by),  # a request's asker never changes
+            reason=f"{reason} (not answered within {settings.REQUEST_ANSWER_HOURS} hours)",
+            guard=due,
             now=now,
         )
+    except _NotDue:
+        return False
     return True
 
 

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from messaging.models import Attachment, Message, MessageKind, Notification
@@ -340,3 +342,21 @@ def test_the_carry_out_cancels_at_the_scans_moment():
     request.refresh_from_db()
     assert order.canceled_at == at
     assert request.answered_at == at
+
+
+@pytest.mark.postgres  # SQLite takes no row locks
+@pytest.mark.parametrize("state", [State.ACTIVE, State.DELIVERED])
+def test_the_carry_out_locks_the_order_once(state):
+    # Carried out (active) or closed as moot (delivered), the order's row is
+    # locked once, then the request's.
+    order = _order()
+    request = _ask(order, "buyer")
+    Order.objects.filter(pk=order.pk).update(state=state)
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert services.cancellation_request_carry_out(
+            request_id=request.pk, now=T + timedelta(hours=49)
+        )
+
+    locks = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert [('FROM "sales_order"' in sql) for sql in locks] == [True, False]
