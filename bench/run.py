@@ -493,6 +493,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--big", type=int, default=None, help="orders of the big seller")
+    parser.add_argument("--jobs", type=int, default=100_000, help="Jobs in all, for Browse")
     parser.add_argument("--duration", type=int, default=8, help="seconds per load measure")
     parser.add_argument("--scan-sizes", default="100000,1000000")
     parser.add_argument("--scan-due", type=int, default=1000)
@@ -513,7 +514,7 @@ def main(argv=None):
     call_command("migrate", verbosity=0)
     print(f"Loading {args.orders:,} orders…")
     started = time.perf_counter()
-    ids = load(args.orders, big=args.big)
+    ids = load(args.orders, big=args.big, n_jobs=args.jobs)
     vacuum_analyze()
     load_seconds = time.perf_counter() - started
     big = args.big if args.big is not None else min(100_000, args.orders // 2)

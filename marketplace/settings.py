@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "sales",
     "messaging",
     "resolution",
+    "storefront",
     "demo",
 ]
 
