@@ -31,7 +31,8 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from jobs.models import Job
+from demo.profiles import profiles_fill
+from jobs.models import Category, Job
 from messaging.attachments import check_upload
 from messaging.models import Message, MessageKind, Notification, NotificationKind
 from resolution import tickets as resolution_tickets
@@ -81,6 +82,7 @@ class DemoJob:
     """A Job of the catalogue, with what its orders say along the way."""
 
     key: str
+    category: str
     seller: str
     title: str
     price: str
@@ -101,6 +103,7 @@ class DemoJob:
 CATALOGUE = [
     DemoJob(
         key="logo",
+        category=Category.DESIGN,
         seller="demo_seller",
         title="I will design a modern minimalist logo",
         price="45.00",
@@ -183,6 +186,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="wordpress",
+        category=Category.PROGRAMMING,
         seller="demo_seller",
         title="I will fix errors and broken layouts on your WordPress site",
         price="60.00",
@@ -261,6 +265,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="seo",
+        category=Category.WRITING,
         seller="demo_seller",
         title="I will write SEO blog posts for your website",
         price="80.00",
@@ -337,6 +342,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="django",
+        category=Category.PROGRAMMING,
         seller="demo_seller",
         title="I will fix bugs in your Django project",
         price="150.00",
@@ -401,6 +407,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="podcast",
+        category=Category.MUSIC,
         seller="demo_seller",
         title="I will edit your podcast episode",
         price="60.00",
@@ -470,6 +477,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="data",
+        category=Category.BUSINESS,
         seller="demo_seller",
         title="I will clean up and organize your spreadsheet data",
         price="35.00",
@@ -538,6 +546,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="spanish",
+        category=Category.WRITING,
         seller="demo_seller",
         title="I will translate your app into Spanish",
         price="120.00",
@@ -567,6 +576,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="voice",
+        category=Category.MUSIC,
         seller="nora.voice",
         title="I will record a warm, natural English voice-over",
         price="70.00",
@@ -602,6 +612,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="proofreading",
+        category=Category.WRITING,
         seller="chloe_writes",
         title="I will proofread and polish your English text",
         price="25.00",
@@ -632,6 +643,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="japanese",
+        category=Category.WRITING,
         seller="kenji.t",
         title="I will translate your documents from Japanese to English",
         price="90.00",
@@ -704,6 +716,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self._users()
             jobs = self._jobs(users)
+            profiles_fill(users)
             if Order.objects.filter(seller=users["demo_seller"]).exists():
                 self.stdout.write("Demo orders already exist; nothing to add.")
             else:
@@ -759,6 +772,7 @@ class Command(BaseCommand):
                 seller=users[spec.seller],
                 title=spec.title,
                 defaults={
+                    "category": spec.category,
                     "description": spec.description,
                     "price": Decimal(spec.price),
                     "delivery_days": spec.days,
