@@ -101,8 +101,41 @@ def _pages(ids):
         ("Sales, small seller", small, "/sales/?tab=completed"),
         ("Order page, 500-message thread", buyer, f"/orders/{ids['thread_order']}/"),
     ]
+    pages += _browse_pages(buyer)
     pages += support_pages(ids)
     pages.append(("Bare view (framework floor)", big, "/ping"))
+    return pages
+
+
+def _browse_pages(buyer):
+    """Browse as a buyer finds Jobs: plain, a search, a category, each sort,
+    a page deep in the list (the 40th, by following Next), and a Job page."""
+    from django.test import Client
+
+    from jobs.models import Job
+    from storefront.selectors import SORTS
+
+    pages = [
+        ("Browse", buyer, "/"),
+        ("Browse, search a common word", buyer, "/?q=website"),
+        ("Browse, search two words", buyer, "/?q=minimalist+logo"),
+        ("Browse, search a word nobody writes", buyer, "/?q=qwzxv"),
+        ("Browse, category", buyer, "/?category=music"),
+        ("Browse, category and search", buyer, "/?q=podcast&category=music&sort=price"),
+    ]
+    pages += [(f"Browse, sort {sort}", buyer, f"/?sort={sort}") for sort in SORTS]
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(buyer)
+    path = "/?sort=price"
+    for _ in range(39):
+        found = re.search(r'href="(\?[^"]*)" rel="next"', client.get(path).content.decode())
+        if not found:
+            break
+        path = "/" + found.group(1).replace("&amp;", "&")
+    pages.append(("Browse, 40th page (price)", buyer, path))
+    job = Job.objects.orderable().exclude(seller=buyer).order_by("-pk").first()
+    if job is not None:
+        pages.append(("Job page", buyer, f"/jobs/{job.pk}/"))
     return pages
 
 

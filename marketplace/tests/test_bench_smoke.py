@@ -36,6 +36,8 @@ def test_the_bench_pipeline_runs_and_writes_its_report(tmp_path):
             "2000",
             "--big",
             "1000",
+            "--jobs",
+            "500",
             "--duration",
             "1",
             "--scan-sizes",
