@@ -160,7 +160,7 @@ class BrowseQuery:
             before=params.get("before", "")[:200],
         )
 
-    def params(self, **changes):
+    def params(self, **changes) -> dict:
         """The view's parameters, each once, only those that say something;
         a change of search, category or sort starts from the first page."""
         values = {"q": self.q, "category": self.category, "sort": self.sort} | changes

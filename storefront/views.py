@@ -1,5 +1,7 @@
+from urllib.parse import urlencode
+
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from jobs.models import Category
 
@@ -9,6 +11,15 @@ from . import selectors
 def browse(request):
     """Home: the live Jobs buyers can order, searched, filtered and sorted."""
     query = selectors.BrowseQuery.from_params(request.GET)
+    # The form sends every field, empty or default ones too: answer with
+    # the address that holds only what says something, which is also what
+    # the page's own links use, so one view has one address.
+    cursor = {k: v for k, v in (("after", query.after), ("before", query.before)) if v}
+    canonical = query.params() | cursor
+    if request.GET and {k: request.GET.getlist(k) for k in request.GET} != {
+        k: [v] for k, v in canonical.items()
+    }:
+        return redirect(f"{request.path}?{urlencode(canonical)}" if canonical else request.path)
     page = selectors.browse_page(query, request.user)
     categories = [(value, label, query.url(category=value)) for value, label in Category.choices]
     return render(

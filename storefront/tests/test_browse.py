@@ -31,7 +31,7 @@ def _next(response):
 def _walk(client, params, size):
     """Every Job the pages show, following Next from the first page."""
     seen, url, pages = [], reverse("home"), 0
-    response = client.get(url, params)
+    response = client.get(url, params, follow=True)
     while True:
         pages += 1
         assert response.status_code == 200
@@ -164,7 +164,7 @@ def _jobs_for_sorting():
 def test_each_sort_orders_the_jobs(client, sort, key):
     jobs = _jobs_for_sorting()
     expected = [j.pk for j in sorted(jobs, key=key)]
-    response = client.get(reverse("home"), {"sort": sort})
+    response = client.get(reverse("home"), {"sort": sort}, follow=True)
     assert _ids(response) == expected
     assert f'<option value="{sort}" selected>' in response.content.decode()
 
@@ -227,6 +227,7 @@ def test_previous_goes_back_to_the_same_page(client, many_jobs, page_size):
 def test_the_address_holds_each_parameter_once(client, many_jobs, page_size):
     page_size(5)
     first = client.get(reverse("home"), {"q": "work", "category": "design", "sort": "price"})
+    assert first.status_code == 200
     following = _next(first)
     assert following.startswith("?q=work&category=design&sort=price&after=")
     second = client.get(reverse("home") + following)
@@ -257,14 +258,22 @@ def test_the_address_holds_each_parameter_once(client, many_jobs, page_size):
 def test_bad_parameters_get_the_default_view(client, many_jobs, params):
     if params == {"after": "MjAyNi0wMS0wMX4x"}:
         params = {"after": "MjAyNi0wMS0wMX4x", "sort": "price"}
-    response = client.get(reverse("home"), params)
+    response = client.get(reverse("home"), params, follow=True)
     assert response.status_code == 200
+    assert len(response.redirect_chain) <= 1
 
 
 def test_an_unknown_sort_falls_back_to_newest(client, many_jobs):
     default = _ids(client.get(reverse("home")))
-    assert _ids(client.get(reverse("home"), {"sort": "cheapest"})) == default
-    assert _ids(client.get(reverse("home"), {"category": "gardening"})) == default
+    for params in ({"sort": "cheapest"}, {"category": "gardening"}):
+        response = client.get(reverse("home"), params, follow=True)
+        assert response.redirect_chain == [("/", 302)]
+        assert _ids(response) == default
+
+
+def test_the_form_s_empty_fields_leave_the_address(client, many_jobs):
+    response = client.get(reverse("home"), {"q": "work", "category": "", "sort": "newest"})
+    assert response.status_code == 302 and response["Location"] == "/?q=work"
 
 
 def test_a_cursor_past_the_end_says_so(client, many_jobs):
