@@ -222,7 +222,7 @@ def browse_page(query: BrowseQuery, viewer=None, size=PAGE_SIZE):
         jobs = jobs.filter(category=query.category)
     if query.q:
         if connection.vendor == "postgresql":
-            jobs = jobs.annotate(search=search_vector())
+            jobs = jobs.alias(search=search_vector())
         jobs = jobs.filter(_search_filter(query.q))
     if query.sort == "rating":
         jobs = jobs.annotate(seller_rating=RatingKey("seller__rating_avg"))
@@ -234,7 +234,14 @@ def browse_page(query: BrowseQuery, viewer=None, size=PAGE_SIZE):
         jobs = jobs.filter(_beyond(sort.keys, before, forward=False))
     # The database walks against the sort order to go back a page.
     walk = [(name, descending != backward) for name, descending in sort.keys]
-    jobs = jobs.order_by(*[f"-{name}" if desc else name for name, desc in walk])
+    order = [f"-{name}" if desc else name for name, desc in walk]
+    if query.sort != "rating":
+        # The page's ids first, then their sellers: joined before the LIMIT,
+        # PostgreSQL would read the seller of every Job a search matches.
+        # (The rating sort reads the sellers first by design.)
+        page_ids = jobs.order_by(*order).values("pk")[: size + 1]
+        jobs = Job.objects.filter(pk__in=page_ids)
+    jobs = jobs.order_by(*order)
     rows = list(jobs.select_related("seller").only(*CARD_FIELDS)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
