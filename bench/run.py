@@ -138,6 +138,8 @@ def _browse_pages(buyer):
     job = Job.objects.orderable().exclude(seller=buyer).order_by("-pk").first()
     if job is not None:
         pages.append(("Job page", buyer, f"/jobs/{job.pk}/"))
+    # Its response time is the big seller's Numbers page figure.
+    pages.append(("Seller profile, big seller", buyer, "/sellers/bench_big_seller/"))
     return pages
 
 

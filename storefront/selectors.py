@@ -18,12 +18,13 @@ from urllib.parse import urlencode
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import DecimalField, Func, Q
+from django.db.models import Avg, DecimalField, DurationField, ExpressionWrapper, F, Func, Q
 from django.utils import timezone
 
 from accounts.models import User
 from jobs.models import Category, Job
-from sales.metrics import seller_figures
+from sales.metrics import duration, metric_filters
+from sales.models import Order
 
 PAGE_SIZE = 24
 QUERY_MAX_LENGTH = 100
@@ -289,14 +290,25 @@ class SellerFacts:
     zone: str
 
 
+def seller_response_time(seller, now):
+    """The Numbers page's "Average first response", from the orders its
+    definition counts (``sales.metrics``), as that page writes it; "" with
+    no reply yet. Only this figure: every buyer may open a profile, and
+    the other five would read more of a busy seller's orders."""
+    counted, _ = metric_filters(seller, now)["response_time"]
+    took = ExpressionWrapper(
+        F("seller_first_message_at") - F("created_at"), output_field=DurationField()
+    )
+    average = Order.objects.filter(seller=seller).filter(counted).aggregate(avg=Avg(took))["avg"]
+    return duration(average) if average is not None else ""
+
+
 def seller_facts(seller, now=None):
-    """What the profile says about how the seller works, from the figures
-    the seller's own Numbers page shows, so both pages agree."""
+    """What the profile says about how the seller works; its response time
+    is the one the seller's own Numbers page shows, so both pages agree."""
     now = now or timezone.now()
-    figures = {figure.rule.key: figure for figure in seller_figures(seller, now)}
-    response = figures["response_time"]
     return SellerFacts(
-        response_time=response.value if response.value != "-" else "",
+        response_time=seller_response_time(seller, now),
         local_time=f"{timezone.localtime(now, seller.zoneinfo):%H:%M}",
         zone=str(seller.zoneinfo).replace("_", " "),
     )

@@ -91,6 +91,8 @@ def test_order_pages_have_unique_ids_and_labels_that_point_at_fields(client, ord
         ("jobs:create", [], {}),
         ("accounts:profile", [], {}),
         ("home", [], {}),
+        ("home", [], {"q": "nothing-like-this"}),
+        ("home", [], {"category": "design", "sort": "price"}),
     ],
 )
 def test_main_pages_have_unique_ids_and_labels_that_point_at_fields(
@@ -112,6 +114,7 @@ def test_job_pages_have_unique_ids_and_labels(client, orders):
     client.logout()
     for url in (
         reverse("storefront:job", args=[job.pk]),
+        reverse("storefront:seller", args=[job.seller.username]),
         reverse("login"),
         reverse("accounts:signup"),
     ):

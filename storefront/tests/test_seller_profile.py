@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from sales.metrics import seller_figures
+from storefront.selectors import seller_response_time
 from testing.factories import JobFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +117,16 @@ def test_the_profile_query_count_does_not_grow_with_jobs(client, lena, django_as
         JobFactory(seller=lena)
     with django_assert_num_queries(4):
         _profile(client, lena)
+
+
+def test_the_response_time_is_the_numbers_pages_figure(lena):
+    job = JobFactory(seller=lena)
+    now = timezone.now()
+    for hours, answered in ((3, True), (30, True), (50, False), (24 * 90, True)):
+        OrderFactory(
+            job=job,
+            created_at=now - timedelta(hours=hours),
+            seller_first_message_at=now - timedelta(hours=hours / 2) if answered else None,
+        )
+    figures = {f.rule.key: f.value for f in seller_figures(lena, now)}
+    assert seller_response_time(lena, now) == figures["response_time"] != "-"
