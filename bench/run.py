@@ -523,6 +523,19 @@ def goals(queries, load, scans, page_sizes=None):
             f"{len(thread)} (pinned by a test at 1 and 41 messages)",
             True,
         )
+    browse = [k for k in queries if k.startswith("Browse")]
+    if browse:
+        # Every view of Browse, the deepest page too, is the same few queries.
+        counts = sorted({len(queries[k]) for k in browse})
+        yield (
+            "Browse queries",
+            "the same on every view and page",
+            ", ".join(map(str, counts)),
+            len(counts) == 1,
+        )
+        sql = {k: sum(t for _, t in queries[k] if t is not None) for k in browse}
+        worst = max(sql, key=sql.get)
+        yield "Browse SQL", "≤ 20 ms", f"{sql[worst]:.1f} ms ({worst})", sql[worst] <= 20
     yield from support_goals(queries, load, page_sizes or {})
 
 

@@ -136,6 +136,14 @@ def search_vector():
     )
 
 
+def _clean_text(text):
+    """The search as typed, in one line, printable characters only
+    (PostgreSQL refuses NUL in text), cut to QUERY_MAX_LENGTH. Cleaning
+    it again changes nothing, so its address is stable."""
+    printable = "".join(c for c in text if c.isprintable())
+    return " ".join(printable.split())[:QUERY_MAX_LENGTH].strip()
+
+
 @dataclass
 class BrowseQuery:
     q: str = ""
@@ -152,9 +160,7 @@ class BrowseQuery:
         sort = params.get("sort", "")
         return cls(
             # Printable characters only: PostgreSQL refuses NUL in text.
-            q=" ".join("".join(c for c in params.get("q", "") if c.isprintable()).split())[
-                :QUERY_MAX_LENGTH
-            ],
+            q=_clean_text(params.get("q", "")),
             category=category if category in Category.values else "",
             sort=sort if sort in SORTS else DEFAULT_SORT,
             after=params.get("after", "")[:200],
