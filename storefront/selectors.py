@@ -159,7 +159,6 @@ class BrowseQuery:
         category = params.get("category", "")
         sort = params.get("sort", "")
         return cls(
-            # Printable characters only: PostgreSQL refuses NUL in text.
             q=_clean_text(params.get("q", "")),
             category=category if category in Category.values else "",
             sort=sort if sort in SORTS else DEFAULT_SORT,

@@ -311,3 +311,26 @@ def test_query_count_does_not_grow_with_the_jobs(
     for params in ({}, {"sort": "rating"}, {"q": "work", "category": "other"}):
         with django_assert_num_queries(expected):
             client.get(reverse("home"), params)
+
+
+def _previous(response):
+    found = re.search(r'href="(\?[^"]*)" rel="prev"', response.content.decode())
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+@pytest.mark.parametrize("sort", list(selectors.SORTS))
+def test_previous_walks_back_over_every_job_once(client, many_jobs, page_size, sort):
+    page_size(4)
+    response = client.get(reverse("home"), {"sort": sort}, follow=True)
+    forward = []
+    while True:  # to the last page
+        forward.append(_ids(response))
+        following = _next(response)
+        if following is None:
+            break
+        response = client.get(reverse("home") + following)
+    backward = [_ids(response)]
+    while (previous := _previous(response)) is not None:
+        response = client.get(reverse("home") + previous)
+        backward.append(_ids(response))
+    assert backward == forward[::-1]
