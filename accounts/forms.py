@@ -86,7 +86,32 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("first_name", "last_name", "email", "timezone")
+        fields = ("first_name", "last_name", "email", "timezone", "bio", "languages")
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 600})}
+
+    def clean_bio(self):
+        return self.cleaned_data["bio"].strip()
+
+    def clean_languages(self):
+        """The list as the profile shows it: each language once, in the
+        order given, separated by ", "."""
+        seen, languages = set(), []
+        for part in self.cleaned_data["languages"].split(","):
+            name = " ".join(part.split())
+            if not name:
+                continue
+            if len(name) > 40 or not all(c.isalpha() or c in " -'()" for c in name):
+                raise forms.ValidationError(
+                    f"“{name[:40]}” does not look like a language: write names such as "
+                    "English, Spanish, separated by commas."
+                )
+            if name.casefold() not in seen:
+                seen.add(name.casefold())
+                languages.append(name)
+        text = ", ".join(languages)
+        if len(text) > 200:
+            raise forms.ValidationError("List up to 200 characters of languages.")
+        return text
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()

@@ -42,6 +42,19 @@ class User(AbstractUser):
     rating_count = models.PositiveIntegerField(default=0, editable=False)
     rating_total = models.PositiveIntegerField(default=0, editable=False)
     rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, editable=False)
+    # What buyers read on a seller's public profile.
+    bio = models.TextField(
+        "about you",
+        max_length=600,
+        blank=True,
+        help_text="A few sentences buyers read on your public profile: what you do, "
+        "for whom, how you work. Up to 600 characters.",
+    )
+    languages = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The languages you work in, separated by commas, e.g. English, Spanish.",
+    )
 
     def __str__(self):
         return self.username
@@ -49,6 +62,10 @@ class User(AbstractUser):
     @property
     def display_name(self):
         return display_name(self.first_name, self.last_name, self.username)
+
+    @property
+    def language_list(self):
+        return [part.strip() for part in self.languages.split(",") if part.strip()]
 
     @property
     def zoneinfo(self):

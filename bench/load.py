@@ -1,6 +1,7 @@
 """Bulk data for the benchmarks, loaded with COPY (not row by row).
 
-``load(n_orders)`` fills an empty, migrated database with users, Jobs and
+``load(n_orders)`` fills an empty, migrated database with users, Jobs
+(``n_jobs`` of them in all, for Browse: bench/catalogue.py) and
 ``n_orders`` orders: one big seller holds ``big`` of them (100,000 at the
 default size), the rest are spread over many small sellers. States, dates
 and threads follow a realistic mix; one order of the big seller has a
@@ -18,7 +19,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from accounts.models import User
-from jobs.models import Job
+from bench.catalogue import catalogue_job
+from jobs.models import Category, Job
 from messaging.models import Message
 from sales.counts import order_counts_rebuild
 from sales.models import NUMBER_ALPHABET, NUMBER_LENGTH, Order, OrderEvent
@@ -30,6 +32,8 @@ BUYER = "bench_buyer"
 PASSWORD = "bench-pass-123"
 THREAD_ORDER_MESSAGES = 500
 ORDERS_PER_SMALL_SELLER = 50
+JOBS = 100_000
+SHARE_UNRATED = 0.2  # sellers with no review yet ("New seller")
 
 # (state, share of orders)
 STATE_MIX = [
@@ -83,9 +87,25 @@ def _reset_sequences(*models):
             )
 
 
-def load(n_orders, *, big=None, seed=42):
+def _rating(rng):
+    """A seller's rating fields: most rated between 3.5 and 5 stars by a
+    few to a few hundred buyers, a fifth not rated yet."""
+    if rng.random() < SHARE_UNRATED:
+        return {"rating_count": 0, "rating_total": 0, "rating_avg": None}
+    count = rng.randint(1, 300)
+    total = min(5 * count, round(count * rng.uniform(3.5, 5.0)))
+    return {
+        "rating_count": count,
+        "rating_total": total,
+        "rating_avg": (Decimal(total) / count).quantize(Decimal("0.01")),
+    }
+
+
+def load(n_orders, *, big=None, n_jobs=JOBS, seed=42):
     """Load the data set; returns the ids the benchmark needs."""
     rng = random.Random(seed)
+    # Its own generator: the orders stay the same whatever the catalogue.
+    catalogue_rng = random.Random(seed + 1)
     now = timezone.now()
     big = big if big is not None else min(100_000, n_orders // 2)
     n_small = max(1, (n_orders - big) // ORDERS_PER_SMALL_SELLER)
@@ -110,19 +130,24 @@ def load(n_orders, *, big=None, seed=42):
                 "timezone": "UTC",
                 "first_name": "",
                 "last_name": "",
+                "bio": "",
+                "languages": "",
             }
+            | (_rating(catalogue_rng) if pk <= 1 + n_small else {})
             for pk, name in users
         ),
         len(users),
         "users",
     )
 
-    # Jobs: three per seller.
+    # Jobs: three per seller that the orders are of, then the rest of the
+    # catalogue Browse shows, spread over the same sellers.
     sellers = [pk for pk, _ in users[: 1 + n_small]]
     jobs = []
     for seller in sellers:
         for k in range(3):
             jobs.append((len(jobs) + 1, seller, 2 + k * 2))
+    categories = list(Category.values)
     _copy(
         Job,
         (
@@ -130,6 +155,7 @@ def load(n_orders, *, big=None, seed=42):
                 "id": pk,
                 "seller_id": seller,
                 "title": f"I will do task {pk} for you",
+                "category": categories[pk % len(categories)],
                 "description": "Careful work.",
                 "price": Decimal("40.00") + (pk % 7) * 10,
                 "delivery_days": days,
@@ -143,6 +169,16 @@ def load(n_orders, *, big=None, seed=42):
         ),
         len(jobs),
         "jobs",
+    )
+    extra = max(0, n_jobs - len(jobs))
+    _copy(
+        Job,
+        (
+            catalogue_job(catalogue_rng, len(jobs) + 1 + i, sellers[i % len(sellers)], now)
+            for i in range(extra)
+        ),
+        extra,
+        "catalogue jobs",
     )
     jobs_of = {}
     for pk, seller, days in jobs:

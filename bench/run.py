@@ -101,8 +101,45 @@ def _pages(ids):
         ("Sales, small seller", small, "/sales/?tab=completed"),
         ("Order page, 500-message thread", buyer, f"/orders/{ids['thread_order']}/"),
     ]
+    pages += _browse_pages(buyer)
     pages += support_pages(ids)
     pages.append(("Bare view (framework floor)", big, "/ping"))
+    return pages
+
+
+def _browse_pages(buyer):
+    """Browse as a buyer finds Jobs: plain, a search, a category, each sort,
+    a page deep in the list (the 40th, by following Next), and a Job page."""
+    from django.test import Client
+
+    from jobs.models import Job
+    from storefront.selectors import DEFAULT_SORT, SORTS
+
+    pages = [
+        ("Browse (newest first)", buyer, "/"),
+        ("Browse, search a common word", buyer, "/?q=website"),
+        ("Browse, search two words", buyer, "/?q=minimalist+logo"),
+        ("Browse, search a word nobody writes", buyer, "/?q=qwzxv"),
+        ("Browse, category", buyer, "/?category=music"),
+        ("Browse, category and search", buyer, "/?q=podcast&category=music&sort=price"),
+    ]
+    pages += [
+        (f"Browse, sort {sort}", buyer, f"/?sort={sort}") for sort in SORTS if sort != DEFAULT_SORT
+    ]
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(buyer)
+    path = "/?sort=price"
+    for _ in range(39):
+        found = re.search(r'href="(\?[^"]*)" rel="next"', client.get(path).content.decode())
+        if not found:
+            break
+        path = "/" + found.group(1).replace("&amp;", "&")
+    pages.append(("Browse, 40th page (price)", buyer, path))
+    job = Job.objects.orderable().exclude(seller=buyer).order_by("-pk").first()
+    if job is not None:
+        pages.append(("Job page", buyer, f"/jobs/{job.pk}/"))
+    # Its response time is the big seller's Numbers page figure.
+    pages.append(("Seller profile, big seller", buyer, "/sellers/bench_big_seller/"))
     return pages
 
 
@@ -486,6 +523,19 @@ def goals(queries, load, scans, page_sizes=None):
             f"{len(thread)} (pinned by a test at 1 and 41 messages)",
             True,
         )
+    browse = [k for k in queries if k.startswith("Browse")]
+    if browse:
+        # Every view of Browse, the deepest page too, is the same few queries.
+        counts = sorted({len(queries[k]) for k in browse})
+        yield (
+            "Browse queries",
+            "the same on every view and page",
+            ", ".join(map(str, counts)),
+            len(counts) == 1,
+        )
+        sql = {k: sum(t for _, t in queries[k] if t is not None) for k in browse}
+        worst = max(sql, key=sql.get)
+        yield "Browse SQL", "≤ 20 ms", f"{sql[worst]:.1f} ms ({worst})", sql[worst] <= 20
     yield from support_goals(queries, load, page_sizes or {})
 
 
@@ -493,6 +543,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--big", type=int, default=None, help="orders of the big seller")
+    parser.add_argument("--jobs", type=int, default=100_000, help="Jobs in all, for Browse")
     parser.add_argument("--duration", type=int, default=8, help="seconds per load measure")
     parser.add_argument("--scan-sizes", default="100000,1000000")
     parser.add_argument("--scan-due", type=int, default=1000)
@@ -513,7 +564,7 @@ def main(argv=None):
     call_command("migrate", verbosity=0)
     print(f"Loading {args.orders:,} orders…")
     started = time.perf_counter()
-    ids = load(args.orders, big=args.big)
+    ids = load(args.orders, big=args.big, n_jobs=args.jobs)
     vacuum_analyze()
     load_seconds = time.perf_counter() - started
     big = args.big if args.big is not None else min(100_000, args.orders // 2)

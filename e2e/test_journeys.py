@@ -99,7 +99,7 @@ def test_the_buyer(live_server, browser, screenshot):
     buyer = UserFactory(username="bob_buys")
     page = log_in(browser, live_server.url, buyer)
 
-    page.goto(f"{live_server.url}{job.get_absolute_url()}")
+    page.goto(f"{live_server.url}/jobs/{job.pk}/")
     page.get_by_role("button", name="Order for $50.00").click()
     page.get_by_label("What is the script?").fill("Welcome to our podcast!")
     page.get_by_role("button", name="Submit and start the order").click()

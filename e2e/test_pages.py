@@ -29,7 +29,16 @@ def test_main_pages_have_no_serious_accessibility_violations(
     job = seller.jobs.first()
     public = browser.new_context().new_page()
     stop = reverse("messaging:email_unsubscribe", args=[unsubscribe_token(seller, "message")])
-    for path in ("/", f"/jobs/{job.pk}/", "/accounts/login/", "/accounts/signup/", stop):
+    for path in (
+        "/",
+        "/?q=logo&category=design",
+        "/?q=qwzxv",  # nothing found
+        f"/jobs/{job.pk}/",
+        f"/sellers/{seller.username}/",
+        "/accounts/login/",
+        "/accounts/signup/",
+        stop,
+    ):
         public.goto(f"{base}{path}")
         assert_accessible(public, path)
 

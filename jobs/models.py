@@ -85,7 +85,8 @@ class Job(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("jobs:detail", args=[self.pk])
+        # The Job's page belongs to the storefront, the app above.
+        return reverse("storefront:job", args=[self.pk])
 
     @property
     def question_list(self):

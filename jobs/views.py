@@ -21,14 +21,6 @@ def _get_own_job(request, pk):
     return get_object_or_404(Job, pk=pk, seller=request.user)
 
 
-def job_detail(request, pk):
-    job = get_object_or_404(Job.objects.select_related("seller"), pk=pk)
-    is_owner = request.user.is_authenticated and job.seller_id == request.user.pk
-    if job.is_paused and not is_owner:
-        return render(request, "jobs/job_paused.html", {"job": job}, status=404)
-    return render(request, "jobs/job_detail.html", {"job": job, "is_owner": is_owner})
-
-
 @login_required
 def job_list(request):
     jobs = Job.objects.filter(seller=request.user).order_by("is_paused", "-created_at")
@@ -179,14 +171,6 @@ def job_pause(request, pk):
     else:
         messages.success(request, f"“{job.title}” is live again.")
     return redirect("jobs:list")
-
-
-def browse(request):
-    """Home: the live Jobs buyers can order."""
-    jobs = Job.objects.orderable().select_related("seller")
-    if request.user.is_authenticated:
-        jobs = jobs.exclude(seller=request.user)
-    return render(request, "jobs/browse.html", {"jobs": jobs[:60]})
 
 
 @login_required

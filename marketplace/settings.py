@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "sales",
     "messaging",
     "resolution",
+    "storefront",
     "demo",
 ]
 

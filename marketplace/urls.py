@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from jobs import views as job_views
+from storefront import views as storefront_views
 
 from . import views
 
@@ -12,7 +12,8 @@ urlpatterns = [
     path("ping", views.ping, name="ping"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
-    path("", job_views.browse, name="home"),
+    path("", storefront_views.browse, name="home"),
+    path("", include("storefront.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("accounts.urls")),
     path("jobs/", include("jobs.urls")),

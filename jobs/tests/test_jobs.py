@@ -132,7 +132,7 @@ def test_buyer_orders_a_live_job_from_its_page(client):
     job = JobFactory()
     buyer = UserFactory()
     client.force_login(buyer)
-    page = client.get(job.get_absolute_url()).content.decode()
+    page = client.get(reverse("storefront:job", args=[job.pk])).content.decode()
     assert "Order for $50.00" in page
 
     response = client.post(reverse("sales:order_place", args=[job.pk]))
@@ -145,7 +145,7 @@ def test_paused_job_cannot_be_seen_or_ordered(client):
     job = JobFactory(is_paused=True)
     buyer = UserFactory()
     client.force_login(buyer)
-    assert client.get(job.get_absolute_url()).status_code == 404
+    assert client.get(reverse("storefront:job", args=[job.pk])).status_code == 404
     response = client.post(reverse("sales:order_place", args=[job.pk]), follow=True)
     assert "This Job is paused and can't be ordered right now." in [
         str(m) for m in response.context["messages"]
@@ -156,14 +156,16 @@ def test_paused_job_cannot_be_seen_or_ordered(client):
 def test_seller_cannot_order_own_job(client):
     job = JobFactory()
     client.force_login(job.seller)
-    assert "Order for" not in client.get(job.get_absolute_url()).content.decode()
+    assert "Order for" not in client.get(reverse("storefront:job", args=[job.pk])).content.decode()
     client.post(reverse("sales:order_place", args=[job.pk]))
     assert not Order.objects.exists()
 
 
 def test_anonymous_visitor_sees_the_job_and_is_asked_to_log_in(client):
     job = JobFactory()
-    assert "Log in to order" in client.get(job.get_absolute_url()).content.decode()
+    assert (
+        "Log in to order" in client.get(reverse("storefront:job", args=[job.pk])).content.decode()
+    )
     response = client.post(reverse("sales:order_place", args=[job.pk]))
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert not Order.objects.exists()

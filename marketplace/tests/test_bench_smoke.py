@@ -36,6 +36,8 @@ def test_the_bench_pipeline_runs_and_writes_its_report(tmp_path):
             "2000",
             "--big",
             "1000",
+            "--jobs",
+            "500",
             "--duration",
             "1",
             "--scan-sizes",
@@ -61,6 +63,7 @@ def test_the_bench_pipeline_runs_and_writes_its_report(tmp_path):
     ):
         assert heading in report
     assert "Sales, last page (completed)" in report and "Post a message" in report
+    assert "Browse, sort rating" in report and "Seller profile, big seller" in report
     assert "| late | 900 |" in report
     # Every page answered: 200s (and the redirect after posting a message), no errors.
     table = report.split("## Pages under load")[1].split("##")[0]

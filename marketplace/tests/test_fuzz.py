@@ -420,7 +420,7 @@ LISTS = [
     ("messaging:notifications", ["page"]),
     ("resolution:tickets", []),
     ("resolution:center", []),
-    ("home", ["q", "page"]),
+    ("home", ["q", "category", "sort", "after", "before", "page"]),
     ("jobs:list", []),
     ("sales:numbers", []),
     ("sales:numbers", []),

@@ -91,6 +91,8 @@ def test_order_pages_have_unique_ids_and_labels_that_point_at_fields(client, ord
         ("jobs:create", [], {}),
         ("accounts:profile", [], {}),
         ("home", [], {}),
+        ("home", [], {"q": "nothing-like-this"}),
+        ("home", [], {"category": "design", "sort": "price"}),
     ],
 )
 def test_main_pages_have_unique_ids_and_labels_that_point_at_fields(
@@ -107,8 +109,13 @@ def test_main_pages_have_unique_ids_and_labels_that_point_at_fields(
 def test_job_pages_have_unique_ids_and_labels(client, orders):
     job, _ = orders
     client.force_login(job.seller)
-    for url in (reverse("jobs:edit", args=[job.pk]), job.get_absolute_url()):
+    for url in (reverse("jobs:edit", args=[job.pk]), reverse("storefront:job", args=[job.pk])):
         _check(client.get(url).content.decode(), url)
     client.logout()
-    for url in (job.get_absolute_url(), reverse("login"), reverse("accounts:signup")):
+    for url in (
+        reverse("storefront:job", args=[job.pk]),
+        reverse("storefront:seller", args=[job.seller.username]),
+        reverse("login"),
+        reverse("accounts:signup"),
+    ):
         _check(client.get(url).content.decode(), url)

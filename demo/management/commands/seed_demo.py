@@ -32,8 +32,9 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from demo import images as demo_images
+from demo.profiles import profiles_fill
 from demo.reviews import seed_reviews
-from jobs.models import Job
+from jobs.models import Category, Job
 from messaging.attachments import check_upload
 from messaging.models import Message, MessageKind, Notification, NotificationKind
 from resolution import tickets as resolution_tickets
@@ -83,6 +84,7 @@ class DemoJob:
     """A Job of the catalogue, with what its orders say along the way."""
 
     key: str
+    category: str
     seller: str
     title: str
     price: str
@@ -103,6 +105,7 @@ class DemoJob:
 CATALOGUE = [
     DemoJob(
         key="logo",
+        category=Category.DESIGN,
         seller="demo_seller",
         title="I will design a modern minimalist logo",
         price="45.00",
@@ -185,6 +188,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="wordpress",
+        category=Category.PROGRAMMING,
         seller="demo_seller",
         title="I will fix errors and broken layouts on your WordPress site",
         price="60.00",
@@ -263,6 +267,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="seo",
+        category=Category.WRITING,
         seller="demo_seller",
         title="I will write SEO blog posts for your website",
         price="80.00",
@@ -339,6 +344,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="django",
+        category=Category.PROGRAMMING,
         seller="demo_seller",
         title="I will fix bugs in your Django project",
         price="150.00",
@@ -403,6 +409,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="podcast",
+        category=Category.MUSIC,
         seller="demo_seller",
         title="I will edit your podcast episode",
         price="60.00",
@@ -472,6 +479,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="data",
+        category=Category.BUSINESS,
         seller="demo_seller",
         title="I will clean up and organize your spreadsheet data",
         price="35.00",
@@ -540,6 +548,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="spanish",
+        category=Category.WRITING,
         seller="demo_seller",
         title="I will translate your app into Spanish",
         price="120.00",
@@ -569,6 +578,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="voice",
+        category=Category.MUSIC,
         seller="nora.voice",
         title="I will record a warm, natural English voice-over",
         price="70.00",
@@ -604,6 +614,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="proofreading",
+        category=Category.WRITING,
         seller="chloe_writes",
         title="I will proofread and polish your English text",
         price="25.00",
@@ -634,6 +645,7 @@ CATALOGUE = [
     ),
     DemoJob(
         key="japanese",
+        category=Category.WRITING,
         seller="kenji.t",
         title="I will translate your documents from Japanese to English",
         price="90.00",
@@ -707,7 +719,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self._users()
             jobs = self._jobs(users)
-            demo_images.job_images_add(job for job, _ in jobs.values())
+            profiles_fill(users)
+            demo_images.job_images_add(Job.objects.filter(seller__in=users.values()))
             if Order.objects.filter(seller=users["demo_seller"]).exists():
                 self.stdout.write("Demo orders already exist; nothing to add.")
             else:
@@ -764,6 +777,7 @@ class Command(BaseCommand):
                 seller=users[spec.seller],
                 title=spec.title,
                 defaults={
+                    "category": spec.category,
                     "description": spec.description,
                     "price": Decimal(spec.price),
                     "delivery_days": spec.days,
