@@ -221,7 +221,8 @@ def live_jobs(viewer=None):
 
 def browse_page(query: BrowseQuery, viewer=None, size=PAGE_SIZE):
     """One page of Browse: the live Jobs matching the search and category,
-    in the sort asked for, past the cursor. One query."""
+    in the sort asked for, past the cursor. Two queries: the Jobs, then
+    their images."""
     sort = SORTS[query.sort]
     jobs = live_jobs(viewer)
     if query.category:
@@ -248,7 +249,7 @@ def browse_page(query: BrowseQuery, viewer=None, size=PAGE_SIZE):
         page_ids = jobs.order_by(*order).values("pk")[: size + 1]
         jobs = Job.objects.filter(pk__in=page_ids)
     jobs = jobs.order_by(*order)
-    rows = list(jobs.select_related("seller").only(*CARD_FIELDS)[: size + 1])
+    rows = list(jobs.select_related("seller").only(*CARD_FIELDS).with_images()[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     if backward:
@@ -264,7 +265,7 @@ def browse_page(query: BrowseQuery, viewer=None, size=PAGE_SIZE):
 
 
 def job_for_page(pk):
-    return Job.objects.select_related("seller").filter(pk=pk).first()
+    return Job.objects.with_images().select_related("seller").filter(pk=pk).first()
 
 
 def seller_for_profile(username):
@@ -284,6 +285,7 @@ def seller_live_jobs(seller):
         .filter(seller=seller)
         .select_related("seller")
         .only(*CARD_FIELDS)
+        .with_images()
         .order_by("-created_at", "-pk")
     )
 

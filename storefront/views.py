@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from jobs.models import Category
+from sales.review_selectors import seller_rating_breakdown, seller_reviews
 
 from . import selectors
 
@@ -41,7 +42,24 @@ def job(request, pk):
     is_owner = request.user.is_authenticated and job.seller_id == request.user.pk
     if job.is_paused and not is_owner:
         return render(request, "storefront/job_paused.html", {"job": job}, status=404)
-    return render(request, "storefront/job.html", {"job": job, "is_owner": is_owner})
+    return render(
+        request,
+        "storefront/job.html",
+        {"job": job, "is_owner": is_owner, **_reputation(request, job.seller)},
+    )
+
+
+def _reputation(request, seller):
+    """The seller's rating by stars and a page of the reviews behind it."""
+    if not seller.rating_count:
+        return {}
+    return {
+        "breakdown": [
+            (stars, n, round(100 * n / seller.rating_count))
+            for stars, n in seller_rating_breakdown(seller).items()
+        ],
+        "reviews": seller_reviews(seller, page=request.GET.get("page")),
+    }
 
 
 def seller(request, username):
@@ -56,5 +74,6 @@ def seller(request, username):
             "jobs": selectors.seller_live_jobs(seller),
             "facts": selectors.seller_facts(seller),
             "is_self": request.user.is_authenticated and request.user.pk == seller.pk,
+            **_reputation(request, seller),
         },
     )

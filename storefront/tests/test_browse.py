@@ -298,8 +298,9 @@ def test_query_count_does_not_grow_with_the_jobs(
     page_size(60)
     if signed_in:
         client.force_login(UserFactory())
-    # Signed in: the session, the viewer and their unread notices first.
-    expected = 4 if signed_in else 1
+    # The Jobs, then their images; signed in, the session, the viewer and
+    # their unread notices first.
+    expected = 5 if signed_in else 2
 
     for _ in range(5):
         JobFactory(seller=UserFactory())

@@ -59,7 +59,8 @@ def _browse_plan(**params):
         )
     with CaptureQueriesContext(connection) as ctx:
         selectors.browse_page(query)
-    (sql,) = [q["sql"] for q in ctx.captured_queries]
+    # The page's Jobs (then, if it has any, their images by the Jobs' ids).
+    sql = ctx.captured_queries[0]["sql"]
     # The captured SQL has its values in it already.
     return _plan(sql.replace("%", "%%"), [])
 

@@ -71,5 +71,5 @@ def test_an_unknown_job_is_a_404(client):
 
 def test_the_job_page_reads_one_row(client, django_assert_num_queries):
     job = JobFactory()
-    with django_assert_num_queries(1):  # the Job with its seller
+    with django_assert_num_queries(2):  # the Job with its seller, its images
         client.get(_url(job))
