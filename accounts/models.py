@@ -42,6 +42,13 @@ class User(AbstractUser):
     rating_count = models.PositiveIntegerField(default=0, editable=False)
     rating_total = models.PositiveIntegerField(default=0, editable=False)
     rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, editable=False)
+    # How many of those reviews gave each number of stars: the breakdown a
+    # buyer sees beside the average, kept with it.
+    rating_5 = models.PositiveIntegerField(default=0, editable=False)
+    rating_4 = models.PositiveIntegerField(default=0, editable=False)
+    rating_3 = models.PositiveIntegerField(default=0, editable=False)
+    rating_2 = models.PositiveIntegerField(default=0, editable=False)
+    rating_1 = models.PositiveIntegerField(default=0, editable=False)
     # What buyers read on a seller's public profile.
     bio = models.TextField(
         "about you",
@@ -58,6 +65,11 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.username
+
+    @property
+    def rating_breakdown(self):
+        """{stars: published reviews that gave them}, 5 down to 1."""
+        return {n: getattr(self, f"rating_{n}") for n in range(5, 0, -1)}
 
     @property
     def display_name(self):

@@ -138,6 +138,12 @@ def _browse_pages(buyer):
     job = Job.objects.orderable().exclude(seller=buyer).order_by("-pk").first()
     if job is not None:
         pages.append(("Job page", buyer, f"/jobs/{job.pk}/"))
+    # The big seller's reviews: tens of thousands behind their rating.
+    big_job = Job.objects.orderable().filter(seller__username="bench_big_seller").first()
+    if big_job is not None:
+        pages.append(
+            ("Job page, big seller's, reviews page 2", buyer, f"/jobs/{big_job.pk}/?page=2")
+        )
     # Its response time is the big seller's Numbers page figure.
     pages.append(("Seller profile, big seller", buyer, "/sellers/bench_big_seller/"))
     return pages

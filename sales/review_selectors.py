@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from .reviews import STARS_MAX, STARS_MIN, Review, ReviewRole, review_window_ends_at
+from .reviews import Review, ReviewRole, review_window_ends_at
 
 SELLER_REVIEWS_PAGE_SIZE = 10
 
@@ -79,8 +79,8 @@ def seller_reviews(seller, page=1, per_page=SELLER_REVIEWS_PAGE_SIZE, job=None):
     """A page (Django's ``Page``) of the buyers' published reviews of
     ``seller``, newest first, each with its reply, the reviewer and the
     order's title; only those of one Job's orders when ``job`` is given.
-    ``page`` is a page number (a bad one gives the nearest page). Two
-    queries: the count and the page."""
+    ``page`` is a page number (a bad one gives the nearest page). One
+    query, the page (and the count first, for one Job's)."""
     reviews = _seller_published(seller)
     if job is not None:
         reviews = reviews.filter(order__job=job)
@@ -110,16 +110,17 @@ def seller_reviews(seller, page=1, per_page=SELLER_REVIEWS_PAGE_SIZE, job=None):
         )
         .order_by("-published_at", "-id")
     )
-    return Paginator(reviews, per_page).get_page(page)
+    paginator = Paginator(reviews, per_page)
+    if job is None:
+        # The seller's row counts their published reviews: no need to.
+        paginator.count = seller.rating_count
+    return paginator.get_page(page)
 
 
 def seller_rating_breakdown(seller) -> dict[int, int]:
     """How many published reviews gave ``seller`` each number of stars,
-    5 down to 1 (zeros included). One query."""
-    counts = _seller_published(seller).aggregate(
-        **{str(n): Count("pk", filter=Q(stars=n)) for n in range(STARS_MIN, STARS_MAX + 1)}
-    )
-    return {n: counts[str(n)] for n in range(STARS_MAX, STARS_MIN - 1, -1)}
+    5 down to 1 (zeros included), as the seller's row keeps them."""
+    return seller.rating_breakdown
 
 
 def seller_published_reviews(seller, month=None):

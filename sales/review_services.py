@@ -209,12 +209,15 @@ def _publish(order, *, now) -> bool:
 def seller_rating_add(*, seller_id, stars) -> None:
     """Count one published review's overall stars in the seller's rating.
 
-    The count and the sum move with F() in one UPDATE, which takes the
+    The count, the sum and the count of its stars move with F() in one
+    UPDATE, which takes the
     seller's row lock until commit, so two publications at once both count;
     the average is then worked out from the row as it stands under that lock.
     """
     User.objects.filter(pk=seller_id).update(
-        rating_count=F("rating_count") + 1, rating_total=F("rating_total") + stars
+        rating_count=F("rating_count") + 1,
+        rating_total=F("rating_total") + stars,
+        **{f"rating_{stars}": F(f"rating_{stars}") + 1},
     )
     row = (
         User.objects.select_for_update()
