@@ -10,7 +10,11 @@ from .models import EmailOptOut, Message, Notification
 
 def attachment_links(message):
     """Each file of a message as a link staff may open: the order's admin
-    serves it and records each opening on the order's timeline."""
+    serves it and records each opening on the order's timeline. A question
+    before ordering is the buyer's and the seller's alone: its files are
+    named, not served to staff."""
+    if message.order_id is None:
+        return ", ".join(a.name for a in message.attachments.all()) or "-"
     links = format_html_join(
         ", ",
         '<a href="{}">{}</a> ({})',
