@@ -32,6 +32,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from demo import images as demo_images
+from demo.questions import seed_questions
 from demo.reviews import seed_reviews
 from jobs.models import Job
 from messaging.attachments import check_upload
@@ -713,6 +714,7 @@ class Command(BaseCommand):
             else:
                 DemoOrders(users, jobs).tell()
                 seed_reviews()
+            seed_questions(users, jobs)
         site = settings.SITE_URL.rstrip("/")
         self.stdout.write(self.style.SUCCESS(f"Demo log-ins ({site}/):"))
         for username, password, role, *_ in LOGINS:
