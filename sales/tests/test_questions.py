@@ -350,6 +350,12 @@ def test_the_partial_offers_the_form_a_link_or_nothing(job, buyer):
     assert inquiry.get_absolute_url() in link
     assert reverse(ASK, args=[job.pk]) not in link
 
+    # A paused Job takes no new questions; a conversation already open stays linked.
+    job.is_paused = True
+    assert inquiry.get_absolute_url() in _partial(job, buyer)
+    assert _partial(job, UserFactory()).strip() == ""
+    assert _partial(job, None).strip() == ""
+
 
 def test_the_ask_page_shows_the_form(client, job, buyer):
     client.force_login(buyer)
