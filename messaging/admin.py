@@ -10,11 +10,7 @@ from .models import EmailOptOut, Message, Notification
 
 def attachment_links(message):
     """Each file of a message as a link staff may open: the order's admin
-    serves it and records each opening on the order's timeline. A question
-    before ordering is the buyer's and the seller's alone: its files are
-    named, not served to staff."""
-    if message.order_id is None:
-        return ", ".join(a.name for a in message.attachments.all()) or "-"
+    serves it and records each opening on the order's timeline."""
     links = format_html_join(
         ", ",
         '<a href="{}">{}</a> ({})',
@@ -33,7 +29,8 @@ def attachment_links(message):
 @admin.register(Message)
 class MessageAdmin(ViewOnlyAdmin):
     """Messages, read-only. An order's page links here for its whole thread
-    (``?order__id__exact=<id>``), page by page, oldest first."""
+    (``?order__id__exact=<id>``), page by page, oldest first. Orders'
+    messages only: a question before ordering is its two parties' own."""
 
     list_display = ("created_at", "order", "sender", "kind", "body", "files")
     list_filter = ("kind",)
@@ -42,7 +39,12 @@ class MessageAdmin(ViewOnlyAdmin):
     readonly_fields = ("order", "sender", "kind", "body", "files", "created_at")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("attachments")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(order__isnull=False)
+            .prefetch_related("attachments")
+        )
 
     @admin.display(description="files")
     def files(self, message):

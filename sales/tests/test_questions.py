@@ -3,6 +3,7 @@ page; both sides talk on the conversation's page; nobody else sees it."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
@@ -405,3 +406,22 @@ def test_the_lists_cost_the_same_at_any_length(
     # the page of inquiries with their Jobs and the other side.
     with django_assert_num_queries(5):
         assert client.get(reverse(f"sales:{name}")).status_code == 200
+
+
+def test_support_admin_lists_no_message_before_ordering(client, job, buyer, support):
+    order = OrderFactory()
+    Message.objects.create(order=order, sender=order.buyer, body="About the order")
+    _ask(job, buyer, body="Before ordering")
+    client.force_login(support)
+    page = client.get(reverse("admin:messaging_message_changelist")).content.decode()
+    assert "About the order" in page
+    assert "Before ordering" not in page
+
+
+@pytest.mark.parametrize("where", ["neither", "both"])
+def test_a_message_is_in_exactly_one_conversation(job, buyer, where):
+    inquiry = _ask(job, buyer)
+    order = OrderFactory(job=job, buyer=buyer)
+    fields = {"neither": {}, "both": {"order": order, "inquiry": inquiry}}[where]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(sender=buyer, body="Where am I?", **fields)
