@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jobs.models import Job
-from messaging.models import NotificationKind
+from messaging.models import MessageKind, NotificationKind
 from messaging.outbox import notify
 from messaging.services import (
     MessagingError,
@@ -42,7 +42,11 @@ def _post(*, inquiry: Inquiry, sender, body, attachments):
     """Add the message under the inquiry's lock, move the waiting mark, and
     tell the other side once. Inside the caller's transaction."""
     message = message_create(
-        inquiry=inquiry, sender=sender, kind="message", body=body, attachments=attachments
+        inquiry=inquiry,
+        sender=sender,
+        kind=MessageKind.MESSAGE,
+        body=body,
+        attachments=attachments,
     )
     now = message.created_at
     if sender.pk == inquiry.buyer_id:
