@@ -29,7 +29,8 @@ def attachment_links(message):
 @admin.register(Message)
 class MessageAdmin(ViewOnlyAdmin):
     """Messages, read-only. An order's page links here for its whole thread
-    (``?order__id__exact=<id>``), page by page, oldest first."""
+    (``?order__id__exact=<id>``), page by page, oldest first. Orders'
+    messages only: a question before ordering is its two parties' own."""
 
     list_display = ("created_at", "order", "sender", "kind", "body", "files")
     list_filter = ("kind",)
@@ -38,7 +39,12 @@ class MessageAdmin(ViewOnlyAdmin):
     readonly_fields = ("order", "sender", "kind", "body", "files", "created_at")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("attachments")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(order__isnull=False)
+            .prefetch_related("attachments")
+        )
 
     @admin.display(description="files")
     def files(self, message):

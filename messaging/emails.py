@@ -54,6 +54,13 @@ EMAIL_KINDS = {
         "Read and reply",
         "You have a new message",
     ),
+    Kind.QUESTION_MESSAGE: EmailKind(
+        ORDERS,
+        "A message about a Job before it is ordered: a buyer's question or the seller's answer",
+        "New message about a Job",
+        "Read and reply",
+        "New message about a Job",
+    ),
     Kind.DELIVERED: EmailKind(
         ORDERS,
         "The seller delivers your order",

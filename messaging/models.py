@@ -61,9 +61,21 @@ class MessageKind(models.TextChoices):
 
 
 class Message(models.Model):
-    """One entry in an order's conversation (one thread per order)."""
+    """One entry in a conversation: an order's (one thread per order), or
+    the questions a buyer asks before ordering (an inquiry). Exactly one of
+    the two is set."""
 
-    order = models.ForeignKey("sales.Order", on_delete=models.CASCADE, related_name="messages")
+    order = models.ForeignKey(
+        "sales.Order", on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    inquiry = models.ForeignKey(
+        "sales.Inquiry",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        db_index=False,  # the partial index below
+    )
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=16, choices=MessageKind.choices, default=MessageKind.MESSAGE)
     body = models.TextField(max_length=MAX_BODY)
@@ -71,10 +83,25 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["order", "created_at"], name="message_order_created")]
+        indexes = [
+            models.Index(fields=["order", "created_at"], name="message_order_created"),
+            models.Index(
+                fields=["inquiry", "created_at"],
+                condition=models.Q(inquiry__isnull=False),
+                name="message_inquiry_created",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(order__isnull=False, inquiry__isnull=True)
+                | models.Q(order__isnull=True, inquiry__isnull=False),
+                name="message_in_one_conversation",
+            )
+        ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} on {self.order_id} by {self.sender_id}"
+        where = f"order {self.order_id}" if self.order_id else f"inquiry {self.inquiry_id}"
+        return f"{self.get_kind_display()} on {where} by {self.sender_id}"
 
 
 class Attachment(models.Model):
@@ -111,6 +138,7 @@ class NotificationKind(models.TextChoices):
     TICKET_ANSWERED = "ticket_answered", "Support ticket answered"
     REVIEW_INVITED = "review_invited", "Review the order"
     REVIEWS_PUBLISHED = "reviews_published", "Reviews published"
+    QUESTION_MESSAGE = "question_message", "New message before ordering"
 
 
 class Notification(models.Model):

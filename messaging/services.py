@@ -62,16 +62,21 @@ def attachments_stored(files):
         raise
 
 
-def message_create(*, order, sender, kind: str, body: str, attachments=()) -> Message:
-    """Write a message on an order's conversation with its attachments (from
+def message_create(
+    *, sender, kind: str, body: str, attachments=(), order=None, inquiry=None
+) -> Message:
+    """Write a message on an order's conversation, or on a question before
+    ordering (``inquiry``), with its attachments (from
     ``attachments_stored``). Must run inside the caller's transaction (the
-    order's services: they check that ``sender`` is on the order)."""
+    caller's services check that ``sender`` takes part)."""
     body = (body or "").strip()
     if not body:
         raise MessagingError("Write a message before sending.")
     if len(body) > MAX_BODY:
         raise MessagingError(f"Keep a message under {MAX_BODY} characters.")
-    message = Message.objects.create(order=order, sender=sender, kind=kind, body=body)
+    message = Message.objects.create(
+        order=order, inquiry=inquiry, sender=sender, kind=kind, body=body
+    )
     for attachment in attachments:
         attachment.message = message
         attachment.save()
@@ -88,6 +93,15 @@ def order_notices_mark_read(*, order, user, now=None) -> int:
         .exclude(kind=NotificationKind.TICKET_ANSWERED)
         .update(read_at=now or timezone.now())
     )
+
+
+def notices_mark_read(*, user, kind, key_prefix, now=None) -> int:
+    """The user has seen what notices of ``kind`` whose key starts with
+    ``key_prefix`` report (a conversation with no order): they are read, in
+    one UPDATE over the user's unread notices."""
+    return Notification.objects.filter(
+        recipient=user, read_at=None, kind=kind, key__startswith=key_prefix
+    ).update(read_at=now or timezone.now())
 
 
 def notifications_mark_read(*, user, pk=None) -> int:

@@ -47,6 +47,24 @@ class DeliverForm(PageForm):
     files = AttachmentsField(label="Delivery files")
 
 
+class QuestionForm(PageForm):
+    """A message before ordering: the buyer's question or either side's
+    reply. The same length and files as the order's conversation."""
+
+    id_prefix = "question"
+
+    body = forms.CharField(
+        label="Your message",
+        max_length=MAX_BODY,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Write a message before sending.",
+            "max_length": f"Keep a message under {MAX_BODY} characters.",
+        },
+    )
+    files = AttachmentsField(label="Attach files")
+
+
 class RevisionForm(PageForm):
     id_prefix = "revision"
 

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
-# The Resolution Center's requests and the reviews are models of this app,
-# each in a module of their own: importing them here registers them.
-from . import requests, reviews  # noqa: F401
+# The Resolution Center's requests, the reviews and the questions before
+# ordering are models of this app, each in a module of their own: importing
+# them here registers them.
+from . import inquiries, requests, reviews  # noqa: F401
 
 # Order numbers: 10 characters from an alphabet without look-alikes (no 0/O,
 # 1/I/L), random so they reveal neither volume nor sequence. 31**10 ≈ 8e14.
@@ -233,6 +234,16 @@ class Order(FSMModelMixin, models.Model):
     # When the buyer of a pending order is next reminded to submit the
     # requirements; empty once no reminder is left. Claimed by the scan.
     requirements_reminder_at = models.DateTimeField(null=True, blank=True)
+    # The buyer's questions before ordering this Job, when there were any:
+    # the order page links them.
+    inquiry = models.ForeignKey(
+        "sales.Inquiry",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -323,6 +334,10 @@ class Order(FSMModelMixin, models.Model):
                 fields=["canceled_by", "-created_at", "-id"],
                 condition=Q(state="canceled"),
                 name="order_canceled_by_new",
+            ),
+            # The orders that followed a question: few of all orders.
+            models.Index(
+                fields=["inquiry"], condition=Q(inquiry__isnull=False), name="order_inquiry"
             ),
         ]
         constraints = [

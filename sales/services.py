@@ -23,6 +23,7 @@ from messaging.services import (
 )
 
 from .counts import order_counts_move
+from .inquiries import Inquiry
 from .models import (
     CancelBy,
     EventKind,
@@ -272,6 +273,8 @@ def order_place(*, job: Job, buyer) -> Order:
             raise OrderActionError("This Job is paused and can't be ordered right now.")
         now = timezone.now()
         order = Order.objects.create(
+            # The buyer's questions before ordering, linked from the order page.
+            inquiry=Inquiry.objects.filter(job=job, buyer=buyer).first(),
             created_at=now,
             requirements_reminder_at=first_requirements_reminder(now),
             job=job,

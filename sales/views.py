@@ -18,10 +18,20 @@ from messaging.forms import MessageForm
 from messaging.models import Attachment
 from messaging.services import MessagingError
 
-from . import charts, metrics, review_selectors, review_services, selectors, services
+from . import (
+    charts,
+    inquiry_selectors,
+    inquiry_services,
+    metrics,
+    review_selectors,
+    review_services,
+    selectors,
+    services,
+)
 from .forms import (
     BuyerReviewForm,
     DeliverForm,
+    QuestionForm,
     RequirementsForm,
     ReviewReplyForm,
     RevisionForm,
@@ -87,6 +97,10 @@ def _order_list(request, role, template):
         "current_tab": next((t for t in tabs if t["state"] == query.tab), None),
         "no_orders": not any(counts[tab.value] for tab in selectors.TABS),
     }
+    if role == "seller":
+        # One indexed count: the questions before ordering wait beside the
+        # Priority tab, which lists orders only.
+        context["questions_waiting"] = inquiry_selectors.waiting_count(request.user)
     if role == "seller" and context["no_orders"]:
         context["has_jobs"] = Job.objects.filter(seller=request.user).exists()
     if request.headers.get("HX-Request"):
@@ -369,3 +383,132 @@ def attachment_download(request, number, pk):
         return attachment_response(attachment)
     except AttachmentUnavailable:
         return refuse(request, order, AttachmentUnavailable.text)
+
+
+# -- questions before ordering ------------------------------------------------
+
+
+@login_required
+@rate_limited("message")
+def question_ask(request, job_pk):
+    """A buyer writes to a Job's seller before ordering: the form on a page
+    of its own (the Job page carries the same form), and its post. A buyer
+    who asked before is taken to that conversation."""
+    job = get_object_or_404(Job.objects.select_related("seller"), pk=job_pk)
+    try:
+        inquiry_services.inquiry_check_allowed(job=job, buyer=request.user)
+    except inquiry_services.InquiryError as error:
+        messages.error(request, str(error))
+        return redirect(job)
+    existing = inquiry_selectors.inquiry_of(job, request.user)
+    if request.method != "POST":
+        if existing is not None:
+            return redirect(existing)
+        return render(request, "sales/question_ask.html", {"job": job, "form": QuestionForm()})
+    form = QuestionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Please correct the errors below.")
+        if existing is not None:  # asked before: the errors show on that conversation
+            return _question_page(request, existing, form=form, status=400)
+        return render(request, "sales/question_ask.html", {"job": job, "form": form}, status=400)
+    try:
+        inquiry = inquiry_services.inquiry_ask(
+            job=job,
+            buyer=request.user,
+            body=form.cleaned_data["body"],
+            files=form.cleaned_data["files"],
+        )
+    except MessagingError as error:
+        messages.error(request, str(error))
+        return redirect(job)
+    messages.success(request, f"Message sent to {job.seller.display_name}.")
+    return done(request, f"{inquiry.get_absolute_url()}#conversation")
+
+
+def _question_page(request, inquiry, *, form=None, status=200, unread_since=None):
+    context = {
+        "inquiry": inquiry,
+        "is_seller": inquiry.seller_id == request.user.pk,
+        "other": inquiry.other_party(request.user),
+        "conversation": inquiry_selectors.inquiry_messages(inquiry),
+        "unread_since": unread_since,
+        "form": form or QuestionForm(),
+    }
+    return render(request, "sales/question_detail.html", context, status=status)
+
+
+@login_required
+def question_detail(request, pk):
+    """One conversation before ordering, for its buyer and its seller."""
+    inquiry = inquiry_selectors.inquiry_for_participant(request.user, pk)
+    unread_since = inquiry.read_at_for(request.user) or selectors.NEVER
+    inquiry_services.inquiry_mark_read(inquiry=inquiry, user=request.user)
+    return _question_page(request, inquiry, unread_since=unread_since)
+
+
+@login_required
+@require_POST
+@rate_limited("message")
+def question_reply(request, pk):
+    inquiry = inquiry_selectors.inquiry_for_participant(request.user, pk)
+    form = QuestionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Please correct the errors below.")
+        return _question_page(request, inquiry, form=form, status=400)
+    try:
+        inquiry_services.inquiry_reply(
+            inquiry=inquiry,
+            sender=request.user,
+            body=form.cleaned_data["body"],
+            files=form.cleaned_data["files"],
+        )
+    except MessagingError as error:
+        messages.error(request, str(error))
+        return redirect(inquiry)
+    messages.success(request, "Message sent.")
+    return done(request, f"{inquiry.get_absolute_url()}#conversation")
+
+
+@login_required
+def question_attachment(request, pk, file_pk):
+    """Serve a file only to the buyer and the seller of its conversation."""
+    inquiry = inquiry_selectors.inquiry_for_participant(request.user, pk)
+    attachment = get_object_or_404(Attachment, pk=file_pk, message__inquiry=inquiry)
+    try:
+        return attachment_response(attachment)
+    except AttachmentUnavailable:
+        messages.error(request, AttachmentUnavailable.text)
+        return redirect(inquiry)
+
+
+QUESTION_LISTS = {
+    "seller": {
+        "title": "Questions from buyers",
+        "description": "Buyers who wrote to you before ordering, the latest first. "
+        "Answer the waiting ones: a quick answer often turns into an order.",
+    },
+    "buyer": {
+        "title": "My questions",
+        "description": "What you asked sellers before ordering, the latest first.",
+    },
+}
+
+
+def _question_list(request, role):
+    page = Paginator(inquiry_selectors.inquiries_list(request.user, role), 30).get_page(
+        request.GET.get("page")
+    )
+    context = {"role": role, "page": page, **QUESTION_LISTS[role]}
+    return render(request, "sales/questions.html", context)
+
+
+@login_required
+def questions_received(request):
+    """The seller's questions from buyers."""
+    return _question_list(request, "seller")
+
+
+@login_required
+def questions_asked(request):
+    """The buyer's own questions to sellers."""
+    return _question_list(request, "buyer")

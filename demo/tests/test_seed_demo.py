@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -17,6 +18,7 @@ from jobs.selectors import jobs_needing_more_time
 from messaging.models import Message, MessageKind, Notification
 from resolution.models import SupportTicket
 from sales.counts import order_counts_drift
+from sales.inquiries import Inquiry
 from sales.models import EventKind, Order, OrderEvent, State
 from sales.requests import CancellationRequest, ExtensionRequest, RequestState
 
@@ -274,3 +276,19 @@ def test_the_demo_has_reviews_at_every_stage(demo):
     for review in mine:
         assert review.order.completed_at <= review.created_at <= review.window_ends_at
         assert review.published_at is None or review.published_at <= now
+
+
+def test_the_demo_seller_has_questions_before_ordering_one_waiting(demo, client):
+    seller, buyer = demo
+    inquiries = Inquiry.objects.filter(seller=seller)
+    assert inquiries.count() == 3
+    (waiting,) = inquiries.filter(waiting_since__isnull=False)
+    assert waiting.messages.get().sender_id == waiting.buyer_id
+    mine = inquiries.get(buyer=buyer)
+    assert mine.waiting_since is None
+    for inquiry in inquiries:
+        times = list(inquiry.messages.values_list("created_at", flat=True))
+        assert times == sorted(times) and inquiry.last_message_at == times[-1]
+    client.force_login(seller)
+    page = client.get(reverse("sales:sales")).content.decode()
+    assert "1 question from buyers waiting for your answer" in page

@@ -36,7 +36,8 @@ def site(settings):
 
 def _notice(kind):
     order = OrderFactory(state=State.ACTIVE)
-    about_order = kind != NotificationKind.TICKET_ANSWERED
+    # A ticket's answer and a message before ordering are about no order.
+    about_order = kind not in (NotificationKind.TICKET_ANSWERED, NotificationKind.QUESTION_MESSAGE)
     return Notification.objects.create(
         recipient=order.seller,
         kind=kind,

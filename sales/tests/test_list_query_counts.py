@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from messaging.outbox import notify
 from resolution.tickets import ticket_create
+from sales.inquiry_services import inquiry_ask
 from sales.models import State
 from testing.factories import JobFactory, OrderFactory
 
@@ -36,7 +37,7 @@ def _grow(seller, buyer, n):
             text=f"Note {i}",
         )
         ticket_create(user=buyer, subject=f"Question {i}", body="?", order=order)
-        JobFactory(seller=seller)
+        inquiry_ask(job=JobFactory(seller=seller), buyer=buyer, body=f"Question {i}?")
 
 
 @pytest.mark.parametrize(
@@ -44,6 +45,8 @@ def _grow(seller, buyer, n):
     [
         ("sales:sales", [], "seller"),
         ("sales:my_orders", [], "buyer"),
+        ("sales:questions_received", [], "seller"),
+        ("sales:questions_asked", [], "buyer"),
         ("sales:numbers", [], "seller"),
         ("sales:metric_detail", ["response"], "seller"),
         ("sales:metric_detail", ["earnings"], "seller"),

@@ -45,7 +45,8 @@ def test_requests_and_their_permissions_move_to_the_order_app():
         migrate(AFTER)
 
         ContentType.objects.clear_cache()
-        assert CancellationRequest.objects.get().order == order
+        # The id, not the order: later migrations add columns to the order.
+        assert CancellationRequest.objects.get().order_id == order.pk
         kept = set(support.permissions.values_list("content_type__app_label", "codename"))
         assert kept == {
             ("sales", "view_extensionrequest"),

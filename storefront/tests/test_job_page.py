@@ -73,3 +73,13 @@ def test_the_job_page_reads_one_row(client, django_assert_num_queries):
     job = JobFactory()
     with django_assert_num_queries(2):  # the Job with its seller, its images
         client.get(_url(job))
+
+
+def test_a_buyer_can_contact_the_seller_from_the_job_page(client):
+    job = JobFactory()
+    client.force_login(UserFactory())
+    html = client.get(_url(job)).content.decode()
+    assert "Contact the seller" in html
+    assert f'action="{reverse("sales:question_ask", args=[job.pk])}"' in html
+    client.force_login(job.seller)
+    assert "Contact the seller" not in client.get(_url(job)).content.decode()

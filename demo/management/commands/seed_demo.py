@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from demo import images as demo_images
 from demo.profiles import profiles_fill
+from demo.questions import seed_questions
 from demo.reviews import seed_reviews
 from jobs.models import Category, Job
 from messaging.attachments import check_upload
@@ -726,6 +727,7 @@ class Command(BaseCommand):
             else:
                 DemoOrders(users, jobs).tell()
                 seed_reviews()
+            seed_questions(users, jobs)
         site = settings.SITE_URL.rstrip("/")
         self.stdout.write(self.style.SUCCESS(f"Demo log-ins ({site}/):"))
         for username, password, role, *_ in LOGINS:
