@@ -47,9 +47,3 @@ def inquiries_list(user, role):
         .select_related("job", "buyer" if role == "seller" else "seller")
         .order_by("-last_message_at", "-id")
     )
-
-
-def waiting_count(seller) -> int:
-    """Questions whose buyer wrote last, the seller not having answered:
-    counted from the partial index ``inquiry_seller_waiting``."""
-    return Inquiry.objects.filter(seller=seller, waiting_since__isnull=False).count()

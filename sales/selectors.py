@@ -32,6 +32,7 @@ from accounts.models import User
 from jobs.models import Job
 from messaging.models import Message
 
+from .inquiries import Inquiry
 from .models import (
     NUMBER_ALPHABET,
     NUMBER_LENGTH,
@@ -69,6 +70,7 @@ TAB_DESCRIPTIONS = {
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)  # "not read yet" reads as read before any message
 SORTS = {"due", "newest"}
 PRIORITY = "priority"  # the first tab: what needs the viewer now, across states
+QUESTIONS = "questions"  # questions before ordering waiting for the seller
 SEARCH = "all"  # a search looks in every state
 NAME_FIELDS = ["username", "first_name", "last_name"]
 
@@ -236,8 +238,21 @@ def order_tab_counts(user, role, now=None, *, needing=False):
     condition that ORs the reasons would read all of a big seller's open
     orders."""
     now = now or timezone.now()
-    by_state = dict(OrderCount.objects.filter(user=user, role=role).values_list("state", "orders"))
+    tabs = OrderCount.objects.filter(user=user, role=role).order_by().values_list("state", "orders")
+    if role == "seller":
+        # The questions before ordering waiting for the seller's answer sit
+        # beside the tabs: counted in the same query.
+        tabs = tabs.union(
+            Inquiry.objects.filter(seller=user, waiting_since__isnull=False)
+            .order_by()
+            .values(key=Value(QUESTIONS))
+            .annotate(n=Count("pk"))
+            .values_list("key", "n"),
+            all=True,
+        )
+    by_state = dict(tabs)
     counts = TabCounts({tab.value: by_state.get(tab.value, 0) for tab in TABS})
+    counts[QUESTIONS] = by_state.get(QUESTIONS, 0)
     reasons = REASONS[role]
     mine = orders_for_role(user, role).annotate(urgent_at=URGENT_AT)
     parts = [

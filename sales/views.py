@@ -98,9 +98,9 @@ def _order_list(request, role, template):
         "no_orders": not any(counts[tab.value] for tab in selectors.TABS),
     }
     if role == "seller":
-        # One indexed count: the questions before ordering wait beside the
-        # Priority tab, which lists orders only.
-        context["questions_waiting"] = inquiry_selectors.waiting_count(request.user)
+        # The questions before ordering wait beside the Priority tab, which
+        # lists orders only.
+        context["questions_waiting"] = counts[selectors.QUESTIONS]
     if role == "seller" and context["no_orders"]:
         context["has_jobs"] = Job.objects.filter(seller=request.user).exists()
     if request.headers.get("HX-Request"):
