@@ -354,7 +354,9 @@ def cancellation_request_carry_out(*, request_id, now=None) -> bool:
     if state not in CARRY_OUT_STATES:
         with transaction.atomic():
             order, request = _lock_unanswered(CancellationRequest, request_id, now)
-            if request is None:
+            # Back in progress meanwhile (a revision asked for): the next
+            # scan carries it out, under the lock as below.
+            if request is None or order.state in CARRY_OUT_STATES:
                 return False
             request_close_moot(order, request, now=now)
         return True

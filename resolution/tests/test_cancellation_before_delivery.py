@@ -360,3 +360,28 @@ def test_the_carry_out_locks_the_order_once(state):
 
     locks = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
     assert [('FROM "sales_order"' in sql) for sql in locks] == [True, False]
+
+
+def test_an_order_back_in_progress_before_the_lock_is_carried_out_not_closed(monkeypatch):
+    # The scan read the order as delivered; before it took the lock the
+    # buyer asked for a revision. Nothing is closed; the next run cancels.
+    order = _order()
+    request = _ask(order, "buyer")
+    Order.objects.filter(pk=order.pk).update(state=State.DELIVERED)
+    lock = services._lock_unanswered
+
+    def revision_lands_first(*args):
+        Order.objects.filter(pk=order.pk).update(state=State.ACTIVE)
+        return lock(*args)
+
+    monkeypatch.setattr(services, "_lock_unanswered", revision_lands_first)
+    at = T + timedelta(hours=49)
+
+    assert not services.cancellation_request_carry_out(request_id=request.pk, now=at)
+    request.refresh_from_db()
+    assert request.state == RequestState.OPEN
+
+    monkeypatch.setattr(services, "_lock_unanswered", lock)
+    assert services.cancellation_request_carry_out(request_id=request.pk, now=at)
+    order.refresh_from_db()
+    assert order.state == State.CANCELED
