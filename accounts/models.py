@@ -39,27 +39,33 @@ class User(AbstractUser):
     # The seller's rating: the sum and count of the overall stars of their
     # published reviews, and the average they give, kept together when a
     # review is published so Browse can sort by it without reading reviews.
-    rating_count = models.PositiveIntegerField(default=0, editable=False)
-    rating_total = models.PositiveIntegerField(default=0, editable=False)
+    # Each new column has a database default too, so the processes still
+    # running the code before it can insert users while a deploy rolls.
+    rating_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    rating_total = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, editable=False)
     # How many of those reviews gave each number of stars: the breakdown a
     # buyer sees beside the average, kept with it.
-    rating_5 = models.PositiveIntegerField(default=0, editable=False)
-    rating_4 = models.PositiveIntegerField(default=0, editable=False)
-    rating_3 = models.PositiveIntegerField(default=0, editable=False)
-    rating_2 = models.PositiveIntegerField(default=0, editable=False)
-    rating_1 = models.PositiveIntegerField(default=0, editable=False)
+    rating_5 = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    rating_4 = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    rating_3 = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    rating_2 = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    rating_1 = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     # What buyers read on a seller's public profile.
     bio = models.TextField(
         "about you",
         max_length=600,
         blank=True,
+        default="",
+        db_default="",
         help_text="A few sentences buyers read on your public profile: what you do, "
         "for whom, how you work. Up to 600 characters.",
     )
     languages = models.CharField(
         max_length=200,
         blank=True,
+        default="",
+        db_default="",
         help_text="The languages you work in, separated by commas, e.g. English, Spanish.",
     )
 

@@ -45,7 +45,11 @@ class Job(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs"
     )
     title = models.CharField(max_length=80)
-    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    # A database default too: processes running the code before it can still
+    # create Jobs while a deploy rolls.
+    category = models.CharField(
+        max_length=20, choices=Category.choices, default=Category.OTHER, db_default=Category.OTHER
+    )
     description = models.TextField(max_length=5000)
     price = models.DecimalField(
         max_digits=8,

@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='bio',
-            field=models.TextField(blank=True, help_text='A few sentences buyers read on your public profile: what you do, for whom, how you work. Up to 600 characters.', max_length=600, verbose_name='about you'),
+            field=models.TextField(blank=True, db_default='', default='', help_text='A few sentences buyers read on your public profile: what you do, for whom, how you work. Up to 600 characters.', max_length=600, verbose_name='about you'),
         ),
         migrations.AddField(
             model_name='user',
             name='languages',
-            field=models.CharField(blank=True, help_text='The languages you work in, separated by commas, e.g. English, Spanish.', max_length=200),
+            field=models.CharField(blank=True, db_default='', default='', help_text='The languages you work in, separated by commas, e.g. English, Spanish.', max_length=200),
         ),
     ]

@@ -23,6 +23,7 @@ class Migration(migrations.Migration):
                     ("business", "Business"),
                     ("other", "Other"),
                 ],
+                db_default="other",
                 default="other",
                 max_length=20,
             ),
