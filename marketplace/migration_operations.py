@@ -24,11 +24,11 @@ TRIGRAM_EXTENSION = PostgreSQLOnly(
 )
 
 
-class _ConcurrentlyOnPostgreSQL:
-    """Django's concurrent index operations (CREATE and DROP INDEX
+class _PostgreSQLElsePlain:
+    """A PostgreSQL-only form of an operation (building or dropping an index
     CONCURRENTLY, so a table that may hold millions of rows stays writable;
-    they check the migration says ``atomic = False``) on PostgreSQL, the
-    ``plain`` operation on SQLite."""
+    adding a check NOT VALID, so the table is not scanned under its lock)
+    on PostgreSQL, the ``plain`` operation on SQLite."""
 
     plain = None
 
@@ -45,14 +45,32 @@ class _ConcurrentlyOnPostgreSQL:
             self.plain.database_backwards(self, app_label, schema_editor, from_state, to_state)
 
 
-class AddIndexConcurrently(_ConcurrentlyOnPostgreSQL, postgres_operations.AddIndexConcurrently):
+class AddIndexConcurrently(_PostgreSQLElsePlain, postgres_operations.AddIndexConcurrently):
+    """CREATE INDEX CONCURRENTLY (the migration says ``atomic = False``)."""
+
     plain = migrations.AddIndex
 
 
-class RemoveIndexConcurrently(
-    _ConcurrentlyOnPostgreSQL, postgres_operations.RemoveIndexConcurrently
-):
+class RemoveIndexConcurrently(_PostgreSQLElsePlain, postgres_operations.RemoveIndexConcurrently):
+    """DROP INDEX CONCURRENTLY (the migration says ``atomic = False``)."""
+
     plain = migrations.RemoveIndex
+
+
+class AddCheckNotValid(_PostgreSQLElsePlain, postgres_operations.AddConstraintNotValid):
+    """A check that holds for new rows at once; ``ValidateCheck``, in a
+    later migration, checks the old ones under a lock that lets writes
+    through."""
+
+    plain = migrations.AddConstraint
+
+
+class ValidateCheck(postgres_operations.ValidateConstraint):
+    """VALIDATE CONSTRAINT on PostgreSQL; SQLite has checked every row."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
 
 
 def swap_index_include(*, table, name, columns, include, old_include):
@@ -77,3 +95,25 @@ def swap_index_include(*, table, name, columns, include, old_include):
             sql=f"ALTER INDEX {spare} RENAME TO {name}", reverse_sql=create(old_include)
         ),
     ]
+
+
+class AllowNull(migrations.AlterField):
+    """A column becomes nullable. On PostgreSQL that is DROP NOT NULL, which
+    reads no row; Django's AlterField would also drop and re-add the
+    column's foreign key, checking every row under the table's lock."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        schema_editor.execute(self._sql(app_label, schema_editor, to_state, "DROP"))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        schema_editor.execute(self._sql(app_label, schema_editor, to_state, "SET"))
+
+    def _sql(self, app_label, schema_editor, state, verb):
+        model = state.apps.get_model(app_label, self.model_name)
+        column = model._meta.get_field(self.name).column
+        quote = schema_editor.quote_name
+        return f"ALTER TABLE {quote(model._meta.db_table)} ALTER COLUMN {quote(column)} {verb} NOT NULL"
