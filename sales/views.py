@@ -395,15 +395,15 @@ def question_ask(request, job_pk):
     of its own (the Job page carries the same form), and its post. A buyer
     who asked before is taken to that conversation."""
     job = get_object_or_404(Job.objects.select_related("seller"), pk=job_pk)
+    existing = inquiry_selectors.inquiry_of(job, request.user)
+    if request.method != "POST" and existing is not None:
+        return redirect(existing)  # a paused Job's too: the conversation stays theirs
     try:
         inquiry_services.inquiry_check_allowed(job=job, buyer=request.user)
     except inquiry_services.InquiryError as error:
         messages.error(request, str(error))
         return redirect(job)
-    existing = inquiry_selectors.inquiry_of(job, request.user)
     if request.method != "POST":
-        if existing is not None:
-            return redirect(existing)
         return render(request, "sales/question_ask.html", {"job": job, "form": QuestionForm()})
     form = QuestionForm(request.POST, request.FILES)
     if not form.is_valid():

@@ -63,8 +63,11 @@ def _datetime(text):
 
 
 def _decimal(text):
+    """A price or a rating: finite, at most two decimals and under a
+    million, as the columns hold (anything else is not our cursor, and the
+    database would refuse it)."""
     value = Decimal(text)
-    if not value.is_finite():
+    if not value.is_finite() or value.as_tuple().exponent < -2 or value.adjusted() > 5:
         raise ValueError(text)
     return value
 

@@ -358,6 +358,20 @@ def test_the_partial_offers_the_form_a_link_or_nothing(job, buyer):
     assert _partial(job, None).strip() == ""
 
 
+def test_a_paused_jobs_buyer_still_reaches_their_conversation(client, job, buyer):
+    inquiry = _ask(job, buyer)
+    job.is_paused = True
+    job.save()
+    client.force_login(buyer)
+    response = client.get(reverse(ASK, args=[job.pk]))
+    assert response.status_code == 302 and response["Location"] == inquiry.get_absolute_url()
+    page = client.get(job.get_absolute_url())
+    assert page.status_code == 404  # the Job can't be ordered
+    assert inquiry.get_absolute_url() in page.content.decode()
+    client.force_login(UserFactory())
+    assert inquiry.get_absolute_url() not in client.get(job.get_absolute_url()).content.decode()
+
+
 def test_the_ask_page_shows_the_form(client, job, buyer):
     client.force_login(buyer)
     page = client.get(reverse(ASK, args=[job.pk]))

@@ -248,6 +248,8 @@ def test_the_address_holds_each_parameter_once(client, many_jobs, page_size):
         {"before": "bm90LWEtY3Vyc29y"},  # base64 of something that is not a key
         {"after": "MjAyNi0wMS0wMX4x"},  # a newest cursor given to another sort
         {"after": "TmFOfjE", "sort": "price"},  # NaN~1
+        {"after": "MUUrOTk5OTk5OTk5fjE", "sort": "price"},  # 1E+999999999~1
+        {"after": "MUUtOTk5OTk5OTk5fjE", "sort": "price"},  # 1E-999999999~1
         {"after": "x" * 5000},
         {"q": "x" * 5000},
         {"q": "\x00"},
