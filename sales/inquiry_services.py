@@ -1,8 +1,9 @@
 """Writes to the questions before ordering: asking, replying, reading.
 
-Each write locks the inquiry's row, so a buyer's message and the seller's
-answer that cross queue on the lock, and the waiting mark ends as the last
-of them leaves it. Messages and their files go through the conversation
+Each message locks the inquiry's row, so a buyer's message and the
+seller's answer that cross queue on the lock, and the waiting mark ends as
+the last of them leaves it (a read mark is a plain update of one's own
+column). Messages and their files go through the conversation
 store (``messaging.services``) like an order's."""
 
 from django.db import transaction

@@ -117,7 +117,7 @@ class Reason:
     # The column the Priority tab walks this reason's orders by: their
     # urgency, or where the rule's states settle it, the plain column it
     # equals (due_at once started, created_at while pending), which the
-    # reason's index is sorted on.
+    # reason's index reads in order (ties on it are few, sorted by id).
     walk: str = "urgent_at"
 
 
@@ -222,7 +222,8 @@ def count_label(n):
 class TabCounts(dict):
     """The count of each tab and Priority reason, by key. ``needing``, when
     asked for, holds what the Priority counts read: (reason, order id,
-    urgency) for each reason's most urgent orders, up to the cap. The
+    urgency) for each reason's most urgent orders, up to the cap and one
+    more. The
     Priority tab's first page is cut from it, so the strip and the landing
     rows are one reading."""
 

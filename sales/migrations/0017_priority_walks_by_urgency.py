@@ -1,8 +1,8 @@
 """New orders not answered yet are listed in the Priority tab by their
-urgency (due date, else when placed): their index is now sorted on it, so a
-page of them is read from the index instead of sorting all of a big
-seller's unanswered orders. Built beside the old one without blocking the
-table, then the old one goes."""
+urgency (due date, else when placed): an index sorted on it reads a page of
+them without sorting all of a big seller's unanswered orders. It is built
+beside the index it replaces without blocking the table, and that one is
+dropped after."""
 
 from django.db import migrations, models
 from django.db.models.functions import Coalesce
