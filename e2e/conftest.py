@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from playwright.sync_api import expect
 
 from accounts.models import User
@@ -19,6 +20,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 expect.set_options(timeout=10_000)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _live_server_closes_its_connections():
+    """The live server answers each request on a thread of its own, and with
+    persistent connections (CONN_MAX_AGE) each thread left its connection
+    open: a page with a dozen images opened a dozen, and a run of the
+    browser tests used up PostgreSQL's connections. Each request's thread
+    now closes its connection when the request is done."""
+    connections.settings["default"]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture(scope="session")

@@ -267,16 +267,25 @@ class HalfDoneScan:
                 assert notices.count() == 1, (order.number, user.username)
 
     def assert_each_email_sent_once(self, worker, *, settle=0.0):
-        """Two "completed" e-mails an order, one to each side, each sent once.
-        ``settle``: wait this long after the last one for a stray second copy."""
+        """Each side of each order told once that it is complete, and asked
+        once for a review. ``settle``: wait this long after the last one for
+        a stray second copy."""
         orders = list(Order.objects.filter(pk__in=self.ids).select_related("buyer", "seller"))
         expected = sorted(
-            (user.email, order.number) for order in orders for user in (order.buyer, order.seller)
+            (user.email, order.number, kind)
+            for order in orders
+            for user in (order.buyer, order.seller)
+            for kind in ("complete", "review")
         )
         wait_for(lambda: len(worker.emails()) >= len(expected), what="the e-mails")
         time.sleep(settle)
         sent = sorted(
-            (to, re.search(r"#(\w+)", subject).group(1)) for to, subject in worker.emails()
+            (
+                to,
+                re.search(r"#(\w+)", subject).group(1),
+                "review" if "Leave a review" in subject else "complete",
+            )
+            for to, subject in worker.emails()
         )
         assert sent == expected
 
