@@ -13,8 +13,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from .parties import TwoParties
 
-class Inquiry(models.Model):
+
+class Inquiry(TwoParties, models.Model):
     """A buyer's questions to a seller about one Job, before ordering it."""
 
     job = models.ForeignKey("jobs.Job", on_delete=models.PROTECT, related_name="inquiries")
@@ -60,14 +62,6 @@ class Inquiry(models.Model):
 
     def get_absolute_url(self):
         return reverse("sales:question_detail", args=[self.pk])
-
-    def role_of(self, user):
-        """'buyer', 'seller' or None."""
-        if user.pk == self.buyer_id:
-            return "buyer"
-        if user.pk == self.seller_id:
-            return "seller"
-        return None
 
     def other_party(self, user):
         return self.seller if user.pk == self.buyer_id else self.buyer

@@ -16,6 +16,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 # ordering are models of this app, each in a module of their own: importing
 # them here registers them.
 from . import inquiries, requests, reviews  # noqa: F401
+from .parties import TwoParties
 
 # Order numbers: 10 characters from an alphabet without look-alikes (no 0/O,
 # 1/I/L), random so they reveal neither volume nor sequence. 31**10 ≈ 8e14.
@@ -179,7 +180,7 @@ def _revisions_remain(order):
 URGENT_AT = Coalesce("due_at", "created_at")
 
 
-class Order(FSMModelMixin, models.Model):
+class Order(FSMModelMixin, TwoParties, models.Model):
     """One purchase of a Job. Its terms are copied from the Job when placed.
 
     The state changes only through the transition methods below, and those
@@ -452,14 +453,6 @@ class Order(FSMModelMixin, models.Model):
             self.very_late_notified_at = None
 
     # -- derived facts the pages show ----------------------------------------
-
-    def role_of(self, user):
-        """'buyer', 'seller' or None."""
-        if user.pk == self.buyer_id:
-            return "buyer"
-        if user.pk == self.seller_id:
-            return "seller"
-        return None
 
     def read_at_field(self, user):
         """The field holding when this participant last read the conversation."""

@@ -14,6 +14,8 @@ from sales import review_services, services
 from sales.models import State
 from sales.reviews import Review, ReviewRole
 from testing.factories import OrderFactory, UserFactory
+from testing.reviews import review_as_buyer as _buyer_reviews
+from testing.reviews import review_as_seller as _seller_reviews
 
 pytestmark = pytest.mark.django_db
 
@@ -30,25 +32,6 @@ SELLER_REVIEW = {"stars": "5", "text": "Clear brief, quick answers."}
 def _completed(days_ago=1, **kwargs):
     return OrderFactory(
         state=State.COMPLETED, completed_at=timezone.now() - timedelta(days=days_ago), **kwargs
-    )
-
-
-def _buyer_reviews(order, stars=4, **kwargs):
-    return review_services.review_leave(
-        order=order,
-        actor=order.buyer,
-        stars=stars,
-        communication=kwargs.pop("communication", 5),
-        as_described=kwargs.pop("as_described", 4),
-        would_recommend=kwargs.pop("would_recommend", True),
-        text=kwargs.pop("text", "Great work."),
-        **kwargs,
-    )
-
-
-def _seller_reviews(order, stars=5, **kwargs):
-    return review_services.review_leave(
-        order=order, actor=order.seller, stars=stars, text="A pleasure.", **kwargs
     )
 
 

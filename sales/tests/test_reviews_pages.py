@@ -17,6 +17,7 @@ from sales import review_selectors, review_services
 from sales.models import State
 from sales.reviews import Review
 from testing.factories import JobFactory, OrderFactory
+from testing.reviews import review_as_buyer, review_as_seller
 
 pytestmark = pytest.mark.django_db
 
@@ -31,20 +32,11 @@ def _completed(job=None, when=None, **kwargs):
 
 
 def _review(order, stars, *, text="Good work.", seller_too=True, now=None):
-    review = review_services.review_leave(
-        order=order,
-        actor=order.buyer,
-        stars=stars,
-        communication=4,
-        as_described=5,
-        would_recommend=stars >= 3,
-        text=text,
-        now=now,
+    review = review_as_buyer(
+        order, stars, as_described=5, would_recommend=stars >= 3, text=text, now=now
     )
     if seller_too:
-        review_services.review_leave(
-            order=order, actor=order.seller, stars=5, text="Great buyer.", now=now
-        )
+        review_as_seller(order, text="Great buyer.", now=now)
     review.refresh_from_db()
     return review
 

@@ -22,37 +22,24 @@ from sales.tasks import publish_reviews
 from testing.db import explain
 from testing.factories import JobFactory, OrderFactory
 from testing.racing import race_outcomes, slowed, twice_at_once
+from testing.reviews import review_as_buyer, review_as_seller
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _buyer_reviews(order, stars):
-    return review_services.review_leave(
-        order=order,
-        actor=order.buyer,
-        stars=stars,
-        communication=4,
-        as_described=4,
-        would_recommend=True,
-        text="Good.",
-    )
-
-
-def _seller_reviews(order):
-    return review_services.review_leave(order=order, actor=order.seller, stars=5, text="Thanks.")
 
 
 def test_two_publications_for_one_seller_at_once_both_count(monkeypatch):
     job = JobFactory()
     now = timezone.now()
     orders = [OrderFactory(job=job, state=State.COMPLETED, completed_at=now) for _ in range(2)]
-    _buyer_reviews(orders[0], stars=5)
-    _buyer_reviews(orders[1], stars=2)
+    review_as_buyer(orders[0], stars=5)
+    review_as_buyer(orders[1], stars=2)
     # Each publication pauses between counting and averaging: without the
     # seller's row lock the second would read a stale sum.
     slowed(monkeypatch, review_services, "seller_rating_add")
 
-    outcomes = race_outcomes(lambda: _seller_reviews(orders[0]), lambda: _seller_reviews(orders[1]))
+    outcomes = race_outcomes(
+        lambda: review_as_seller(orders[0]), lambda: review_as_seller(orders[1])
+    )
 
     assert outcomes == ["ok", "ok"]
     job.seller.refresh_from_db()
@@ -63,7 +50,7 @@ def test_two_publications_for_one_seller_at_once_both_count(monkeypatch):
 
 def test_two_scans_at_once_publish_and_notify_once():
     order = OrderFactory(state=State.COMPLETED, completed_at=timezone.now())
-    review = _buyer_reviews(order, stars=4)
+    review = review_as_buyer(order, stars=4)
     with time_machine.travel(review.window_ends_at + timedelta(seconds=1), tick=True):
         results = twice_at_once(publish_reviews)
     assert sorted(results) == [0, 1]
@@ -77,7 +64,9 @@ def test_both_sides_reviewing_at_once_publish_once(monkeypatch):
     # would see the other's review, and neither would publish.
     slowed(monkeypatch, review_services, "review_check_allowed")
     order = OrderFactory(state=State.COMPLETED, completed_at=timezone.now())
-    outcomes = race_outcomes(lambda: _buyer_reviews(order, stars=3), lambda: _seller_reviews(order))
+    outcomes = race_outcomes(
+        lambda: review_as_buyer(order, stars=3), lambda: review_as_seller(order)
+    )
     assert outcomes == ["ok", "ok"]
     assert Review.objects.filter(order=order, published_at__isnull=False).count() == 2
     order.seller.refresh_from_db()
@@ -97,8 +86,8 @@ def test_the_publishing_scan_reads_its_partial_index():
 
 def test_a_sellers_published_reviews_read_their_index():
     order = OrderFactory(state=State.COMPLETED, completed_at=timezone.now())
-    _buyer_reviews(order, stars=4)
-    _seller_reviews(order)
+    review_as_buyer(order, stars=4)
+    review_as_seller(order)
     order.seller.refresh_from_db()
     # The count and the breakdown are the seller's row's: only the page is read.
     [rows] = _plan(lambda: list(seller_reviews(order.seller)))

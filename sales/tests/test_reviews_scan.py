@@ -16,24 +16,13 @@ from sales.models import State
 from sales.reviews import Review
 from sales.tasks import publish_reviews
 from testing.factories import OrderFactory
+from testing.reviews import review_as_buyer
 
 pytestmark = pytest.mark.django_db
 
 
 def _completed(**kwargs):
     return OrderFactory(state=State.COMPLETED, completed_at=timezone.now(), **kwargs)
-
-
-def _buyer_reviews(order, stars):
-    return review_services.review_leave(
-        order=order,
-        actor=order.buyer,
-        stars=stars,
-        communication=4,
-        as_described=4,
-        would_recommend=True,
-        text="Good.",
-    )
 
 
 def _published_notices(order):
@@ -43,7 +32,7 @@ def _published_notices(order):
 def test_the_window_end_publishes_a_lone_review_once_however_often_the_task_runs(settings):
     settings.REVIEW_WINDOW_DAYS = 10
     order = _completed()
-    review = _buyer_reviews(order, stars=3)
+    review = review_as_buyer(order, stars=3)
     ends = review.window_ends_at
 
     with time_machine.travel(ends - timedelta(seconds=1), tick=False):
@@ -82,7 +71,7 @@ def test_a_lone_sellers_review_is_published_without_touching_any_rating():
 
 def test_reviews_published_by_both_sides_are_left_alone_by_the_scan():
     order = _completed()
-    _buyer_reviews(order, stars=5)
+    review_as_buyer(order, stars=5)
     review_services.review_leave(order=order, actor=order.seller, stars=5, text="Thanks.")
     with time_machine.travel(timezone.now() + timedelta(days=30), tick=False):
         assert publish_reviews() == 0
@@ -102,7 +91,7 @@ def test_the_scan_works_through_batches(settings):
     settings.SCAN_BATCH_SIZE = 2
     orders = [_completed() for _ in range(5)]
     for order in orders:
-        _buyer_reviews(order, stars=4)
+        review_as_buyer(order, stars=4)
     with time_machine.travel(timezone.now() + timedelta(days=11), tick=False):
         assert publish_reviews() == 5
         assert publish_reviews() == 0

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from sales import review_services
 from sales.models import State
 from testing.factories import JobFactory, OrderFactory, UserFactory
+from testing.reviews import review_as_buyer, review_as_seller
 
 pytestmark = pytest.mark.django_db
 
@@ -25,17 +25,9 @@ def _review(job, stars, text, *, publish=True):
     order = OrderFactory(
         job=job, state=State.COMPLETED, completed_at=timezone.now() - timedelta(days=1)
     )
-    review_services.review_leave(
-        order=order,
-        actor=order.buyer,
-        stars=stars,
-        communication=5,
-        as_described=4,
-        would_recommend=True,
-        text=text,
-    )
+    review_as_buyer(order, stars, as_described=4, text=text)
     if publish:
-        review_services.review_leave(order=order, actor=order.seller, stars=5, text="Kind buyer.")
+        review_as_seller(order, text="Kind buyer.")
     return order
 
 
