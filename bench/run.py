@@ -531,13 +531,14 @@ def goals(queries, load, scans, page_sizes=None):
         )
     browse = [k for k in queries if k.startswith("Browse")]
     if browse:
-        # Every view of Browse, the deepest page too, is the same few queries.
+        # Every view of Browse, the deepest page too, is the same few
+        # queries (one fewer when nothing matches: no images to read).
         counts = sorted({len(queries[k]) for k in browse})
         yield (
             "Browse queries",
-            "the same on every view and page",
+            "the same on every view and page (one fewer with no Job found)",
             ", ".join(map(str, counts)),
-            len(counts) == 1,
+            max(counts) - min(counts) <= 1,
         )
         sql = {k: sum(t for _, t in queries[k] if t is not None) for k in browse}
         worst = max(sql, key=sql.get)
