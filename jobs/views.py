@@ -81,45 +81,56 @@ def job_image_add(request, pk):
     return _edit_page(request, job, image_form=image_form, status=400)
 
 
+def _gallery_change(request, job, change, done=None):
+    """Run one change to the Job's gallery, say how it went, and go back to
+    the gallery on the edit page."""
+    try:
+        change()
+    except services.JobError as error:
+        messages.error(request, str(error))
+    else:
+        if done:
+            messages.success(request, done)
+    return redirect(_gallery_url(job))
+
+
 @login_required
 @require_POST
 def job_image_delete(request, pk, image_pk):
     job = _get_own_job(request, pk)
-    try:
-        services.job_image_delete(job=job, seller=request.user, image_id=image_pk)
-    except services.JobError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "The image was removed.")
-    return redirect(_gallery_url(job))
+    return _gallery_change(
+        request,
+        job,
+        lambda: services.job_image_delete(job=job, seller=request.user, image_id=image_pk),
+        "The image was removed.",
+    )
 
 
 @login_required
 @require_POST
 def job_image_move(request, pk, image_pk):
     job = _get_own_job(request, pk)
-    try:
-        services.job_image_move(
-            job=job, seller=request.user, image_id=image_pk, to=request.POST.get("to", "")
-        )
-    except services.JobError as error:
-        messages.error(request, str(error))
-    return redirect(_gallery_url(job))
+    to = request.POST.get("to", "")
+    return _gallery_change(
+        request,
+        job,
+        lambda: services.job_image_move(job=job, seller=request.user, image_id=image_pk, to=to),
+    )
 
 
 @login_required
 @require_POST
 def job_image_describe(request, pk, image_pk):
     job = _get_own_job(request, pk)
-    try:
-        services.job_image_describe(
-            job=job, seller=request.user, image_id=image_pk, alt=request.POST.get("alt", "")
-        )
-    except services.JobError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "The description was saved.")
-    return redirect(_gallery_url(job))
+    alt = request.POST.get("alt", "")
+    return _gallery_change(
+        request,
+        job,
+        lambda: services.job_image_describe(
+            job=job, seller=request.user, image_id=image_pk, alt=alt
+        ),
+        "The description was saved.",
+    )
 
 
 def _gallery_url(job):
