@@ -123,7 +123,11 @@ def test_each_search_reads_orders_by_an_index(client, support, many_orders):
             assert any("order_title_trgm" in explain(sql, seqscan=True) for sql in sqls)
         if kind.endswith("number"):
             # The unique index on number, or its twin for LIKE: both exact.
-            assert all("sales_order_number_" in explain(sql, seqscan=True) for sql in sqls), kind
+            # The page is then read by those ids, the primary key.
+            plans = [explain(sql, seqscan=True) for sql in sqls]
+            assert "sales_order_number_" in plans[0], (kind, plans[0])
+            for plan in plans[1:]:
+                assert "sales_order_number_" in plan or "sales_order_pkey" in plan, (kind, plan)
 
 
 def test_people_are_found_by_an_index(client, support, many_orders):
@@ -149,7 +153,9 @@ def test_people_are_found_by_an_index(client, support, many_orders):
 
 LISTS = [
     ({}, "order_new"),
-    ({"state__exact": "canceled"}, "order_state_new"),
+    # 1,400 canceled orders are few enough to read whole through the index
+    # of canceled orders and sort.
+    ({"state__exact": "canceled"}, ("order_state_new", "order_canceled_by_new")),
     ({"state__exact": "active"}, "order_state_new"),
     ({"clock": "late"}, "order_active_due"),
     ({"clock": "very_late"}, "order_active_due"),
@@ -164,7 +170,10 @@ def test_the_list_and_its_filters_read_by_an_index(client, support, many_orders)
         page = next(sql for sql in sqls if sql.startswith('SELECT "sales_order"."id"'))
         plan = explain(page, seqscan=True)
         assert "Seq Scan on sales_order" not in plan, (params, plan)
-        assert index in plan, (params, plan)
+        assert any(name in plan for name in ([index] if isinstance(index, str) else index)), (
+            params,
+            plan,
+        )
         counts = [sql for sql in sqls if "COUNT(" in sql.upper()]
         if not params:
             # The list's own order comes from the index, not from a sort; and
