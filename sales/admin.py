@@ -18,13 +18,14 @@ from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.cache import never_cache
 from django_fsm.admin import FSMAdminMixin
 
-from accounts.templatetags.dates import when_text
+from accounts.templatetags.dates import when, when_text
 from marketplace.admin import LeanChangeList, ViewOnlyAdmin
 from messaging.attachments import AttachmentUnavailable, attachment_response
 from messaging.models import Attachment, Message
@@ -388,7 +389,37 @@ class NewestMessagesFormSet(RowsFormSet):
     def rows(self, queryset):
         newest = list(queryset.order_by("-created_at", "-pk")[:NEWEST_MESSAGES])
         newest.reverse()
+        for message in newest:
+            message.row = self.row(message)
         return newest
+
+    def row(self, message):
+        """A message's row, drawn here rather than by the template: fifty
+        rows cost a template a quarter of the page's time."""
+        order = self.instance
+        party = {order.buyer_id: " (buyer)", order.seller_id: " (seller)"}
+        files = format_html_join(
+            ", ",
+            '<a href="{}">{}</a> ({})',
+            (
+                (
+                    reverse("admin:sales_order_attachment", args=[order.pk, attachment.pk]),
+                    attachment.name,
+                    filesizeformat(attachment.size),
+                )
+                for attachment in message.attachments.all()
+            ),
+        )
+        return format_html(
+            '<tr class="form-row"><td>{}</td><td>{}{}</td><td>{}</td>'
+            '<td class="pre-line">{}</td><td>{}</td></tr>',
+            when(message.created_at),
+            message.sender.display_name,
+            party.get(message.sender_id, ""),
+            message.get_kind_display(),
+            message.body,
+            files or "-",
+        )
 
 
 class MessageInline(ReadOnlyInline):
