@@ -6,6 +6,7 @@ whatever the size of the table."""
 from datetime import datetime
 from functools import cached_property
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -46,7 +47,7 @@ from .requests import CancellationRequest, ExtensionRequest, RequestState
 from .reviews import Review
 from .templatetags.orders import _span
 
-NEWEST_MESSAGES = 50  # shown on an order's page; the rest are a link away
+NEWEST_MESSAGES = 20  # shown on an order's page; the rest are a link away
 
 
 # -- the list: counts, filters, search -------------------------------------------
@@ -260,13 +261,13 @@ def order_search(term):
 # -- what an order's page shows --------------------------------------------------
 
 
-def _who(event):
+def _who(event, order):
     actor = event.actor
     if actor is None:
         return "Marketplace"
-    if actor.pk == event.order.buyer_id:
+    if actor.pk == order.buyer_id:
         return f"{actor.display_name} (buyer)"
-    if actor.pk == event.order.seller_id:
+    if actor.pk == order.seller_id:
         return f"{actor.display_name} (seller)"
     return f"{actor.display_name} (support)"
 
@@ -325,6 +326,16 @@ def _states(event):
     return labels[1] or "-"
 
 
+def _rows_of(person, *fields):
+    """The columns an inline's rows draw, with the person they name: the
+    person's names, not every column of their account."""
+    return (
+        *fields,
+        person,
+        *(f"{person}__{name}" for name in ("username", "first_name", "last_name")),
+    )
+
+
 class RowsFormSet(BaseInlineFormSet):
     """A read-only inline drawn by its template straight from the rows
     (``get_queryset``): no form is built per row, nothing can be posted."""
@@ -340,6 +351,11 @@ class RowsFormSet(BaseInlineFormSet):
     def initial_form_count(self):
         return 0
 
+    @property
+    def media(self):
+        # No form, so no script: Django would build an empty form to ask.
+        return forms.Media()
+
 
 class TimelineFormSet(RowsFormSet):
     """The order's events, each with its sentence, who and state change."""
@@ -349,7 +365,7 @@ class TimelineFormSet(RowsFormSet):
         for event in events:
             event.sentence, event.who, event.states = (
                 event_sentence(event),
-                _who(event),
+                _who(event, self.instance),
                 _states(event),
             )
         return events
@@ -379,7 +395,10 @@ class OrderEventInline(ReadOnlyInline):
     verbose_name_plural = "timeline"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor", "order")
+        fields = ("order", "created_at", "kind", "from_state", "to_state", "data")
+        return (
+            super().get_queryset(request).select_related("actor").only(*_rows_of("actor", *fields))
+        )
 
 
 class NewestMessagesFormSet(RowsFormSet):
@@ -434,7 +453,11 @@ class MessageInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request).select_related("sender").prefetch_related("attachments")
+            super()
+            .get_queryset(request)
+            .select_related("sender")
+            .only(*_rows_of("sender", "order", "kind", "body", "created_at"))
+            .prefetch_related("attachments")
         )
 
 
