@@ -8,6 +8,8 @@ class MarketplaceConfig(AppConfig):
     name = "marketplace"
 
     def ready(self):
+        from . import lookups  # noqa: F401  (registers them)
+
         # SQLite makes its database file but not the folder it lives in (the
         # default, DATA_DIR, is absent on a fresh checkout). Every process sets
         # Django up before its first connection, so this runs first in

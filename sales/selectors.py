@@ -451,13 +451,14 @@ def _matching_ids(rows, words, fields, *, parts=False):
     when the rows matching any word are more than SEARCH_IDS_LIMIT. With
     ``parts``, a word of any length may be a part of a value (a seller's
     handful of Jobs needs no index)."""
-    found = list(
-        rows.filter(_any_matches(words, fields, parts=parts)).values_list("pk", *fields)[
-            : SEARCH_IDS_LIMIT + 1
-        ]
-    )
+    # One word is matched by every row found: only their ids are needed.
+    columns = ("pk", *fields) if len(words) > 1 else ("pk",)
+    rows = rows.filter(_any_matches(words, fields, parts=parts)).values_list(*columns)
+    found = list(rows[: SEARCH_IDS_LIMIT + 1])
     if len(found) > SEARCH_IDS_LIMIT:
         return None
+    if len(words) == 1:
+        return {words[0]: [pk for (pk,) in found]}
     return {
         word: [pk for pk, *values in found if any(_matches(word, v, parts) for v in values)]
         for word in words
@@ -515,15 +516,15 @@ def _search(qs, user, role, text):
             for word in words:
                 if people is None:
                     named = User.objects.filter(_any_matches([word], NAME_FIELDS)).values("pk")
-                    conditions[word] = Q(buyer_id__in=named) | Q(job_id__in=jobs[word])
+                    conditions[word] = Q(buyer_id__in=named) | Q(job__any_of=jobs[word])
                 elif not people[word]:
                     found = set(jobs[word])
                     only_jobs = found if only_jobs is None else only_jobs & found
                 else:
                     key = (tuple(people[word]), tuple(jobs[word]))
-                    conditions[key] = Q(buyer_id__in=key[0]) | Q(job_id__in=key[1])
+                    conditions[key] = Q(buyer__any_of=key[0]) | Q(job__any_of=key[1])
             if only_jobs is not None:
-                qs = qs.filter(job_id__in=sorted(only_jobs))
+                qs = qs.filter(job__any_of=sorted(only_jobs))
             for condition in conditions.values():
                 qs = qs.filter(condition)
             return qs
