@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ORDER_VAR
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -114,15 +115,6 @@ class OrderListPaginator(Paginator):
         return self.object_list.filter(pk__in=ids)
 
 
-class OrderChangeList(LeanChangeList):
-    def get_results(self, request):
-        super().get_results(request)
-        # A list that fits one page (or "Show all") is the matches already read.
-        matches = self.paginator.matches
-        if matches is not None and (not self.multi_page or (self.show_all and self.can_show_all)):
-            self.result_list = self.paginator.rows_of(matches)
-
-
 class ClockFilter(admin.SimpleListFilter):
     """Late, very late, due soon: ``clock_q``, the SQL form of the readings
     the pages (``Order.clock``) and the scans use."""
@@ -182,6 +174,26 @@ class CanceledByFilter(admin.SimpleListFilter):
             # Only canceled orders say who canceled them: their own index.
             return queryset.filter(state=State.CANCELED, canceled_by=self.value())
         return queryset
+
+
+class OrderChangeList(LeanChangeList):
+    def get_ordering_field_columns(self):
+        # A clock or request filter lists by its own date (OrderAdmin's
+        # get_ordering), which no column sorts: no header may claim the order.
+        own_date = (
+            self.params.get(ClockFilter.parameter_name) in ClockFilter.readings
+            or self.params.get(OpenRequestFilter.parameter_name) in OpenRequestFilter.relations
+        )
+        if own_date and ORDER_VAR not in self.params:
+            return {}
+        return super().get_ordering_field_columns()
+
+    def get_results(self, request):
+        super().get_results(request)
+        # A list that fits one page (or "Show all") is the matches already read.
+        matches = self.paginator.matches
+        if matches is not None and (not self.multi_page or (self.show_all and self.can_show_all)):
+            self.result_list = self.paginator.rows_of(matches)
 
 
 def _order_number(term):

@@ -3,6 +3,7 @@ knows, at a cost that does not grow with the orders; an order's page says
 what is late and what happened, in sentences, with nothing to save; the
 admin refuses cleanly."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -269,6 +270,21 @@ def test_the_lists_rows_are_djangos_own(client, support, alice_order, params):
         assert row == ["".join(items_for_result(cl, order, None))]
     if params:
         assert "_changelist_filters=" in cl.rows[0][0]
+
+
+def test_the_header_marks_the_order_the_rows_are_in(client, support):
+    _add_orders(21)
+    client.force_login(support)
+
+    def sorted_columns(params):
+        html = client.get(LIST, params).content.decode()
+        return re.findall(r'<th scope="col" class="sortable column-(\w+) sorted', html)
+
+    assert sorted_columns({}) == ["placed_on"]  # newest first
+    # Late orders are listed by due date, which no column sorts.
+    assert sorted_columns({"clock": "late"}) == []
+    assert sorted_columns({"open_request": "extension"}) == []
+    assert sorted_columns({"clock": "late", "o": "-8"}) == ["placed_on"]
 
 
 def test_a_search_reads_its_matches_once(client, support, alice_order):
