@@ -68,19 +68,25 @@ def _estimated_rows(table):
 class OrderListPaginator(Paginator):
     """Pages of the Order list without counting a million rows.
 
-    The whole list says "about N" from PostgreSQL's estimate; a filtered or
-    searched list reads the ids of its first ``cap`` + 1 matches once, in the
-    list's order, and counts and cuts its pages from them: a filter that
-    keeps 700,000 orders costs what one that keeps 1,001 does, and a search
-    (a trigram scan of a million titles) runs once, not once to count and
-    again for the page. Either way the pages stop at ``cap``: past that,
-    support narrows the list (a deep OFFSET would read every row before it)."""
+    The whole list says "about N" from PostgreSQL's estimate. A filtered or
+    searched list reads at most ``cap`` + 1 of its matches, unordered, so
+    the planner may stop at the cap by any index: a filter that keeps
+    700,000 orders costs what one that keeps 1,001 does. When they are all
+    there (``cap`` or fewer) they are put in the list's order here and the
+    pages are read by primary key: a search (a trigram scan of a million
+    titles) runs once, not once to count and again for the page. Past the
+    cap the pages are read as usual, and stop at ``cap``: support narrows
+    the list (a deep OFFSET would read every row before it).
+
+    The read is never ordered by the database with a limit of ``cap``: a
+    rare match would have it walk the newest-first index of a million
+    orders to the end (seconds) looking for a thousand."""
 
     cap = 1000
 
     estimated = False
     capped = False
-    matches = None  # a filtered list's ids, in its order, up to cap + 1
+    matches = None  # every match's id, in the list's order, when they are few
 
     @cached_property
     def count(self):
@@ -90,9 +96,15 @@ class OrderListPaginator(Paginator):
             if estimate is not None and estimate > self.cap:
                 self.estimated = True
                 return estimate
-        self.matches = list(rows.values_list("pk", flat=True)[: self.cap + 1])
-        self.capped = len(self.matches) > self.cap
-        return len(self.matches)
+        ordering = [term for term in rows.query.order_by if isinstance(term, str)]
+        if len(ordering) != len(rows.query.order_by):
+            ordering = []  # an expression: the database orders the pages
+        keys = [term.lstrip("-") for term in ordering]
+        found = list(rows.order_by().values_list("pk", *keys)[: self.cap + 1])
+        self.capped = len(found) > self.cap
+        if ordering and not self.capped:
+            self.matches = _in_order(found, ordering)
+        return len(found)
 
     @cached_property
     def num_pages(self):
@@ -113,6 +125,16 @@ class OrderListPaginator(Paginator):
     def rows_of(self, ids):
         """The list's rows with these ids, in the list's order, by primary key."""
         return self.object_list.filter(pk__in=ids)
+
+
+def _in_order(rows, ordering):
+    """The ids of ``rows`` (id, then a value for each term of ``ordering``)
+    in that order, as PostgreSQL sorts: empty values last going up, first
+    going down."""
+    rows = list(rows)
+    for index, term in reversed(list(enumerate(ordering, start=1))):
+        rows.sort(key=lambda row: (row[index] is None, row[index]), reverse=term[0] == "-")
+    return [row[0] for row in rows]
 
 
 class ClockFilter(admin.SimpleListFilter):
