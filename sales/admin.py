@@ -115,12 +115,18 @@ class OrderListPaginator(Paginator):
 
     def page(self, number):
         number = self.validate_number(number)  # counted: the matches are read
-        if self.matches is None:
-            return super().page(number)
         bottom = (number - 1) * self.per_page
-        return self._get_page(
-            self.rows_of(self.matches[bottom : bottom + self.per_page]), number, self
-        )
+        top = bottom + self.per_page
+        if self.matches is not None:
+            ids = self.matches[bottom:top]
+        elif self.capped:
+            # The page's ids first, then their rows: PostgreSQL would join
+            # the buyer and the seller to every match before keeping fifty
+            # (it expects a search to match a few dozen orders).
+            ids = self.object_list.values("pk")[bottom:top]
+        else:
+            return super().page(number)
+        return self._get_page(self.rows_of(ids), number, self)
 
     def rows_of(self, ids):
         """The list's rows with these ids, in the list's order, by primary key."""

@@ -251,6 +251,9 @@ def test_a_filtered_list_counts_up_to_the_cap(client, support, monkeypatch):
     client.force_login(support)
     response = client.get(LIST, {"state__exact": "active"})
     assert "more than 3 orders" in response.content.decode()
+    # Past the cap the page's ids are read first, in the list's order.
+    newest = Order.objects.order_by("-created_at", "-pk").values_list("pk", flat=True)
+    assert [o.pk for o in response.context["cl"].result_list] == list(newest)
 
 
 @pytest.mark.parametrize(
