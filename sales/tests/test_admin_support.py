@@ -251,9 +251,15 @@ def test_a_filtered_list_counts_up_to_the_cap(client, support, monkeypatch):
     client.force_login(support)
     response = client.get(LIST, {"state__exact": "active"})
     assert "more than 3 orders" in response.content.decode()
-    # Past the cap the page's ids are read first, in the list's order.
-    newest = Order.objects.order_by("-created_at", "-pk").values_list("pk", flat=True)
-    assert [o.pk for o in response.context["cl"].result_list] == list(newest)
+    # Past the cap a page's ids are read first, in the list's order: two
+    # pages of two (one page is read without the paginator).
+    OrderFactory.create_batch(2, state=State.ACTIVE)
+    monkeypatch.setattr(sales_admin.OrderListPaginator, "cap", 5)
+    monkeypatch.setattr(sales_admin.OrderAdmin, "list_per_page", 2)
+    newest = list(Order.objects.order_by("-created_at", "-pk").values_list("pk", flat=True))
+    for page in (1, 2):
+        cl = client.get(LIST, {"state__exact": "active", "p": page}).context["cl"]
+        assert [o.pk for o in cl.result_list] == newest[2 * page - 2 : 2 * page]
 
 
 @pytest.mark.parametrize(
