@@ -39,7 +39,8 @@ class LeanChangeList(ChangeList):
     columns. Here each column is looked up once, and a row is its cells'
     values escaped and joined. The HTML is the same as Django's (a test
     compares them), for what read-only lists use: model fields, foreign
-    keys, choices and ``@admin.display`` methods, the first column linked."""
+    keys, choices and ``@admin.display`` methods, the first column linked.
+    Its header marks the ordering the rows are really in."""
 
     def get_queryset(self, request, exclude_parameters=None):
         # The admin's ``list_only``, if it has one: the columns the rows
@@ -47,6 +48,16 @@ class LeanChangeList(ChangeList):
         queryset = super().get_queryset(request, exclude_parameters)
         only = getattr(self.model_admin, "list_only", None)
         return queryset.only(*only) if only else queryset
+
+    def get_ordering(self, request, queryset):
+        self.admin_ordering = self.model_admin.get_ordering(request)
+        return super().get_ordering(request, queryset)
+
+    def _get_default_ordering(self):
+        # Django's header marks the column of the model's default ordering,
+        # but the rows are in the admin's ordering for this request: a filter
+        # may list by a date no column sorts, and then no header may claim it.
+        return getattr(self, "admin_ordering", None) or super()._get_default_ordering()
 
     @cached_property
     def headers(self):
