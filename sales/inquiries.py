@@ -63,15 +63,6 @@ class Inquiry(TwoParties, models.Model):
     def get_absolute_url(self):
         return reverse("sales:question_detail", args=[self.pk])
 
-    def other_party(self, user):
-        return self.seller if user.pk == self.buyer_id else self.buyer
-
-    def read_at_field(self, user):
-        return "seller_read_at" if user.pk == self.seller_id else "buyer_read_at"
-
-    def read_at_for(self, user):
-        return getattr(self, self.read_at_field(user))
-
     @property
     def is_waiting(self):
         return self.waiting_since is not None

@@ -454,17 +454,6 @@ class Order(FSMModelMixin, TwoParties, models.Model):
 
     # -- derived facts the pages show ----------------------------------------
 
-    def read_at_field(self, user):
-        """The field holding when this participant last read the conversation."""
-        return "seller_read_at" if user.pk == self.seller_id else "buyer_read_at"
-
-    def read_at_for(self, user):
-        """When this participant last read the conversation (None: never)."""
-        return getattr(self, self.read_at_field(user))
-
-    def other_party(self, user):
-        return self.seller if user.pk == self.buyer_id else self.buyer
-
     @property
     def awaits_first_message(self):
         """The seller has not reached out on this open order yet."""
